@@ -1,0 +1,28 @@
+# Set-up and the two entry points: `make train` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+TRAIN_CONFIG ?= configs/baselines/shared_bottom_resnet18_scenes-5task.py
+export NO_ALBUMENTATIONS_UPDATE := 1
+export HF_HUB_OFFLINE := 1
+
+.PHONY: train test install clean
+
+install: $(STAMP)
+
+$(STAMP): setup.py setup.cfg requirements/runtime.txt requirements/tests.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip 'setuptools<81' wheel
+	$(PY) -m pip install --quiet -r requirements/runtime.txt -r requirements/tests.txt
+	$(PY) -m pip install --quiet --no-build-isolation --no-deps -e .
+	touch $(STAMP)
+
+train: $(STAMP)
+	$(PY) tools/train.py $(TRAIN_CONFIG)
+
+test: $(STAMP)
+	$(PY) -m pytest tests -q
+
+clean:
+	rm -rf $(VENV) work_dirs *.egg-info

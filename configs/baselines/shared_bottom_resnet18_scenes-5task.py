@@ -1,0 +1,7 @@
+# Shared bottom: one dilated ResNet-18 for all five tasks, an ASPP head per task.
+_base_ = [
+    '../_base_/models/resnet18_shared_bottom.py',
+    '../_base_/datasets/scenes_5task.py',
+    '../_base_/schedules/iter_2k_adam.py',
+    '../_base_/default_runtime.py',
+]

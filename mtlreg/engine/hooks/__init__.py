@@ -1,0 +1,3 @@
+from .model_summary_hook import ModelSummaryHook
+
+__all__ = ['ModelSummaryHook']

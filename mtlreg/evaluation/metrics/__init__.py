@@ -1,0 +1,12 @@
+"""Per-task metrics; importing this package registers them in ``METRICS``."""
+from .base_task_metric import BaseTaskMetric
+from .classification_metric import ClassificationMetric
+from .dense_regression_metric import DenseRegressionMetric
+from .depth_metric import DepthMetric
+from .segmentation_metric import SegmentationMetric
+from .surface_normal_metric import SurfaceNormalMetric
+
+__all__ = [
+    'BaseTaskMetric', 'ClassificationMetric', 'DenseRegressionMetric', 'DepthMetric',
+    'SegmentationMetric', 'SurfaceNormalMetric'
+]

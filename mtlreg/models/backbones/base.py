@@ -1,0 +1,37 @@
+"""The interface every gated backbone (a supernet of addressable units) follows."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class GatedBackbone(nn.Module):
+    """A supernet of shared units that runs one task's path given its gates.
+
+    A backbone declares ``unit_grid`` (the shape of its grid of units, e.g.
+    ``(num_blocks,)`` for a ResNet) and ``out_channels``; ``forward(x, gates)``
+    runs the network where ``gates`` (a tensor of shape ``unit_grid``, values in
+    [0, 1]) says how much each unit takes part for one task. ``gates=None``
+    means every unit fully on, which lets tasks that share everything run the
+    backbone once.
+    """
+
+    #: Shape of the unit grid, e.g. ``(8,)`` for ResNet-18's residual blocks.
+    unit_grid: tuple[int, ...] = ()
+    #: Channels of the feature map ``forward`` returns.
+    out_channels: int = 0
+    #: Total stride of the returned feature map relative to the input.
+    output_stride: int = 1
+
+    def unit_names(self) -> list[str]:
+        """Module names of the units in grid order (flattened)."""
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor, gates: torch.Tensor | None = None) -> torch.Tensor:
+        raise NotImplementedError
+
+    def check_gates(self, gates: torch.Tensor | None) -> None:
+        """Raise a clear error when ``gates`` does not match ``unit_grid``."""
+        if gates is not None and tuple(gates.shape) != tuple(self.unit_grid):
+            raise ValueError(f'{type(self).__name__} expects gates of shape {tuple(self.unit_grid)} '
+                             f'(its unit grid), got {tuple(gates.shape)}')

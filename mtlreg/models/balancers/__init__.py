@@ -1,0 +1,4 @@
+from .base import BaseBalancer
+from .static import StaticBalancer
+
+__all__ = ['BaseBalancer', 'StaticBalancer']

@@ -1,0 +1,95 @@
+"""DeepLab-v2 ASPP heads for dense tasks (segmentation, regression, surface normals)."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mtlreg.registry import HEADS
+
+
+class ASPPBranch(nn.Sequential):
+    """One atrous branch: 3×3 dilated conv → ReLU → dropout → 1×1 → ReLU → dropout → 1×1."""
+
+    def __init__(self, in_channels: int, channels: int, out_channels: int, rate: int, dropout: float):
+        super().__init__(
+            nn.Conv2d(in_channels, channels, 3, padding=rate, dilation=rate), nn.ReLU(inplace=True),
+            nn.Dropout(dropout), nn.Conv2d(channels, channels, 1), nn.ReLU(inplace=True),
+            nn.Dropout(dropout), nn.Conv2d(channels, out_channels, 1))
+
+
+@HEADS.register_module()
+class ASPPHead(nn.Module):
+    """DeepLab-v2 ASPP-L: four parallel atrous branches, summed, upsampled to the input size.
+
+    Chen et al., "DeepLab", TPAMI 2018, Sec. 3.3 (rates 6/12/18/24), as the
+    task heads of AdaShare. Used directly for segmentation logits.
+
+    Args:
+        in_channels: channels of the backbone feature map.
+        out_channels: prediction channels (classes for segmentation).
+        channels: hidden width of each branch. Defaults to 256.
+        rates: dilation rates of the branches. Defaults to (6, 12, 18, 24).
+        dropout: dropout inside the branches. Defaults to 0.1.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, channels: int = 256,
+                 rates: tuple[int, ...] = (6, 12, 18, 24), dropout: float = 0.1):
+        super().__init__()
+        self.branches = nn.ModuleList(ASPPBranch(in_channels, channels, out_channels, r, dropout) for r in rates)
+
+    def forward(self, feature: torch.Tensor, input_size: tuple[int, int] | None = None) -> torch.Tensor:
+        out = sum(branch(feature) for branch in self.branches)
+        if input_size is not None and tuple(out.shape[-2:]) != tuple(input_size):
+            out = F.interpolate(out, size=input_size, mode='bilinear', align_corners=False)
+        return out
+
+    def predict(self, output: torch.Tensor) -> torch.Tensor:
+        """Turn the raw output into the task's prediction (here: class ids)."""
+        return output.argmax(dim=1)
+
+
+@HEADS.register_module()
+class SegmentationHead(ASPPHead):
+    """ASPP head whose prediction is the per-pixel arg-max class."""
+
+
+@HEADS.register_module()
+class DenseRegressionHead(ASPPHead):
+    """ASPP head with one output channel for depth, keypoint or edge maps.
+
+    Args:
+        out_channels: defaults to 1.
+        activation: ``None``, ``'sigmoid'`` (maps in [0, 1]) or ``'relu'``
+            (non-negative depth). Defaults to None.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int = 1, activation: str | None = None, **kwargs):
+        super().__init__(in_channels, out_channels, **kwargs)
+        activations = {None: nn.Identity(), 'sigmoid': nn.Sigmoid(), 'relu': nn.ReLU()}
+        if activation not in activations:
+            raise ValueError(f'DenseRegressionHead: activation must be one of {list(activations)}, '
+                             f'got {activation!r}')
+        self.activation = activations[activation]
+
+    def forward(self, feature, input_size=None):
+        return self.activation(super().forward(feature, input_size))
+
+    def predict(self, output: torch.Tensor) -> torch.Tensor:
+        return output
+
+
+@HEADS.register_module()
+class SurfaceNormalHead(ASPPHead):
+    """ASPP head with three output channels normalised to unit length per pixel."""
+
+    def __init__(self, in_channels: int, out_channels: int = 3, **kwargs):
+        if out_channels != 3:
+            raise ValueError(f'SurfaceNormalHead: out_channels must be 3, got {out_channels}')
+        super().__init__(in_channels, out_channels, **kwargs)
+
+    def forward(self, feature, input_size=None):
+        return F.normalize(super().forward(feature, input_size), dim=1, eps=1e-6)
+
+    def predict(self, output: torch.Tensor) -> torch.Tensor:
+        return output

@@ -1,0 +1,201 @@
+"""The multi-task model: backbone + policy + per-task heads and losses + balancer."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Callable
+
+import torch
+from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper
+from torch import nn
+
+from mtlreg.registry import BACKBONES, BALANCERS, HEADS, LOSSES, MODELS, POLICIES
+
+_TASK_KEYS = {'head', 'loss', 'metric', 'weight', 'label'}
+
+
+@MODELS.register_module()
+class MultiTaskModel(BaseModel):
+    """A gated supernet with one head, loss and weight per task.
+
+    The backbone is a supernet of units; the policy says, per task, how much
+    each unit takes part (``gates``); every task has its own head and loss; the
+    balancer combines the task losses. The model never knows which method it
+    runs: a method is a policy (and perhaps hooks and a loop).
+
+    Tasks are declared once, in the config's top-level ``tasks`` dict:
+    ``{name: dict(head=..., loss=..., metric=..., weight=1.0, label=name)}``.
+    ``label`` names the key of the task's ground truth in a batch (defaults to
+    the task name). A batch may carry the labels of every task or of one task
+    only (per-task batches); losses are computed for the tasks present.
+
+    Args:
+        backbone: config of a :class:`GatedBackbone`.
+        tasks: the task declarations.
+        policy: config of a policy. Defaults to ``SharedBottomPolicy``.
+        balancer: config of a balancer. Defaults to ``StaticBalancer``.
+        backbone_per_task: give every task its own backbone (the single-task
+            baseline, trained jointly but sharing nothing). Defaults to False.
+        data_preprocessor: MMEngine data preprocessor config.
+        init_cfg: MMEngine weight-init config.
+    """
+
+    def __init__(self, backbone: dict, tasks: dict[str, dict], policy: dict | None = None,
+                 balancer: dict | None = None, backbone_per_task: bool = False,
+                 data_preprocessor: dict | None = None, init_cfg: dict | None = None):
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        tasks = validate_tasks(tasks)
+        self.task_names = list(tasks)
+        self.labels = {t: spec.get('label', t) for t, spec in tasks.items()}
+        self.backbone_per_task = backbone_per_task
+        if backbone_per_task:
+            self.backbones = nn.ModuleDict({t: BACKBONES.build(backbone) for t in self.task_names})
+            reference = next(iter(self.backbones.values()))
+        else:
+            self.backbone = BACKBONES.build(backbone)
+            reference = self.backbone
+        self.policy = POLICIES.build(policy or dict(type='SharedBottomPolicy'),
+                                     default_args=dict(task_names=self.task_names, unit_grid=reference.unit_grid))
+        self.heads = nn.ModuleDict({
+            t: HEADS.build(spec['head'], default_args=dict(in_channels=reference.out_channels))
+            for t, spec in tasks.items()})
+        self.losses = nn.ModuleDict({t: LOSSES.build(spec['loss']) for t, spec in tasks.items()})
+        self.balancer = BALANCERS.build(
+            balancer or dict(type='StaticBalancer'),
+            default_args=dict(task_names=self.task_names,
+                              task_weights={t: spec.get('weight', 1.0) for t, spec in tasks.items()}))
+
+    # ------------------------------------------------------------------ forward
+    def extract_features(self, inputs: torch.Tensor, tasks: list[str]) -> dict[str, torch.Tensor]:
+        """Backbone features per task; tasks whose every unit is on share one pass."""
+        if self.backbone_per_task:
+            return {t: self.backbones[t](inputs) for t in tasks}
+        feats, shared = {}, None
+        for t in tasks:
+            gates = self.policy.gates(t)
+            if gates is None:
+                if shared is None:
+                    shared = self.backbone(inputs)
+                feats[t] = shared
+            else:
+                feats[t] = self.backbone(inputs, gates)
+        return feats
+
+    def task_outputs(self, inputs: torch.Tensor, tasks: list[str] | None = None) -> dict[str, torch.Tensor]:
+        """Raw head outputs per task (logits, maps), at the input resolution."""
+        tasks = self.task_names if tasks is None else tasks
+        feats = self.extract_features(inputs, tasks)
+        size = tuple(inputs.shape[-2:])
+        return {t: self.heads[t](feats[t], size) for t in tasks}
+
+    def forward(self, inputs: torch.Tensor, data_samples: dict | None = None, mode: str = 'tensor'):
+        if mode == 'tensor':
+            return self.task_outputs(inputs)
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        raise ValueError(f'MultiTaskModel: mode must be "tensor", "loss" or "predict", got {mode!r}')
+
+    def tasks_in_batch(self, data_samples: dict | None) -> list[str]:
+        """The tasks whose labels the batch carries."""
+        if not data_samples:
+            raise ValueError('MultiTaskModel: the batch carries no labels (data_samples is empty)')
+        tasks = [t for t in self.task_names if self.labels[t] in data_samples]
+        if not tasks:
+            raise KeyError(f'MultiTaskModel: the batch has labels {sorted(data_samples)} but the tasks '
+                           f'{self.task_names} read {[self.labels[t] for t in self.task_names]}')
+        return tasks
+
+    def loss(self, inputs: torch.Tensor, data_samples: dict) -> dict[str, torch.Tensor]:
+        """The objective under ``'loss'`` (with gradient) and detached terms for logging."""
+        tasks = self.tasks_in_batch(data_samples)
+        outputs = self.task_outputs(inputs, tasks)
+        task_losses = {t: self.losses[t](outputs[t], data_samples[self.labels[t]]) for t in tasks}
+        total = self.balancer(task_losses)
+        regularizers = self.policy.regularizers()
+        for value in regularizers.values():
+            total = total + value
+        log = OrderedDict(loss=total)
+        log.update((f'loss_{t}', v.detach()) for t, v in task_losses.items())
+        log.update((f'weight_{t}', torch.tensor(w)) for t, w in self.balancer.current_weights().items()
+                   if t in task_losses)
+        log.update((name, v.detach()) for name, v in regularizers.items())
+        return log
+
+    @torch.no_grad()
+    def predict(self, inputs: torch.Tensor, data_samples: dict | None = None) -> list[dict]:
+        """Per sample ``{task: {'pred': prediction, 'gt': label}}`` (``gt`` only when labelled)."""
+        tasks = self.task_names if not data_samples else self.tasks_in_batch(data_samples)
+        outputs = self.task_outputs(inputs, tasks)
+        preds = {t: self.heads[t].predict(outputs[t]) for t in tasks}
+        results = []
+        for i in range(inputs.shape[0]):
+            sample = {}
+            for t in tasks:
+                sample[t] = {'pred': preds[t][i]}
+                if data_samples:
+                    sample[t]['gt'] = data_samples[self.labels[t]][i]
+            results.append(sample)
+        return results
+
+    # ------------------------------------------------------------- train step
+    def parse_losses(self, losses: dict[str, torch.Tensor]):
+        """The objective is ``losses['loss']``; every entry is logged."""
+        log_vars = OrderedDict((k, v.detach().float().mean()) for k, v in losses.items())
+        return losses['loss'], log_vars
+
+    def train_step(self, data, optim_wrapper: OptimWrapper, forward: Callable | None = None) -> dict:
+        """One optimisation step.
+
+        Args:
+            data: a batch from the dataloader.
+            optim_wrapper: the optimiser wrapper to step.
+            forward: the module to run the forward pass through (a
+                distributed wrapper passes itself so gradients synchronise).
+        """
+        forward = forward or self
+        with optim_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+            losses = forward(**data, mode='loss')
+        objective, log_vars = self.parse_losses(losses)
+        optim_wrapper.update_params(objective)
+        return log_vars
+
+    # --------------------------------------------------------------- reports
+    def parameter_counts(self) -> dict[str, int]:
+        """Parameters in total and per task, counting only units the discrete policy uses.
+
+        Architecture parameters (policy logits) and units no task uses are not
+        counted: this is the "# Params" of the learned-sharing papers.
+        """
+        heads = {t: sum(p.numel() for p in self.heads[t].parameters()) for t in self.task_names}
+        extra = sum(p.numel() for p in self.balancer.parameters())
+        if self.backbone_per_task:
+            per_task = {t: sum(p.numel() for p in self.backbones[t].parameters()) + heads[t]
+                        for t in self.task_names}
+            return {'total': sum(per_task.values()) + extra, **{f'task/{t}': n for t, n in per_task.items()}}
+        backbone = self.backbone
+        unit_sizes = torch.tensor([sum(p.numel() for p in backbone.get_submodule(n).parameters())
+                                   for n in backbone.unit_names()])
+        always = sum(p.numel() for p in backbone.parameters()) - int(unit_sizes.sum())
+        mask = self.policy.discretize().reshape(len(self.task_names), -1).cpu()
+        per_task = {t: always + int(unit_sizes[mask[k]].sum()) + heads[t] for k, t in enumerate(self.task_names)}
+        total = always + int(unit_sizes[mask.any(0)].sum()) + sum(heads.values()) + extra
+        return {'total': total, **{f'task/{t}': n for t, n in per_task.items()}}
+
+
+def validate_tasks(tasks: dict[str, dict]) -> dict[str, dict]:
+    """Check the task declarations and name what is wrong."""
+    if not isinstance(tasks, dict) or not tasks:
+        raise ValueError(f'tasks: expected a non-empty dict {{name: dict(head=..., loss=...)}}, got {tasks!r}')
+    for name, spec in tasks.items():
+        if not isinstance(spec, dict):
+            raise TypeError(f'tasks.{name}: expected a dict, got {type(spec).__name__}')
+        for key in ('head', 'loss'):
+            if key not in spec:
+                raise KeyError(f'tasks.{name}: missing key {key!r} (a task declares head, loss, metric, weight)')
+        unknown = set(spec) - _TASK_KEYS
+        if unknown:
+            raise KeyError(f'tasks.{name}: unknown keys {sorted(unknown)}; allowed are {sorted(_TASK_KEYS)}')
+    return tasks

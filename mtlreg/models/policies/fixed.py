@@ -1,0 +1,52 @@
+"""Fixed policies: the hand-written sharing structures that learned policies are compared with."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+
+from mtlreg.registry import POLICIES
+from .base import BasePolicy
+
+
+@POLICIES.register_module()
+class SharedBottomPolicy(BasePolicy):
+    """Every unit on for every task: hard parameter sharing (Caruana, 1997)."""
+
+    def gates(self, task: str) -> None:
+        self.task_index(task)
+        return None
+
+    def discretize(self) -> torch.Tensor:
+        return torch.ones((len(self.task_names), *self.unit_grid), dtype=torch.bool)
+
+
+@POLICIES.register_module()
+class FixedMaskPolicy(BasePolicy):
+    """A given boolean mask per task (a hand-written tree or a searched, discretised policy).
+
+    Args:
+        mask: ``{task: nested list of 0/1 over the unit grid}`` or a list in
+            task order.
+    """
+
+    def __init__(self, task_names: Sequence[str], unit_grid: Sequence[int], mask):
+        super().__init__(task_names, unit_grid)
+        if isinstance(mask, dict):
+            missing = [t for t in self.task_names if t not in mask]
+            if missing:
+                raise KeyError(f'FixedMaskPolicy: mask has no entry for tasks {missing}')
+            mask = [mask[t] for t in self.task_names]
+        mask = torch.as_tensor(mask, dtype=torch.bool)
+        expected = (len(self.task_names), *self.unit_grid)
+        if tuple(mask.shape) != expected:
+            raise ValueError(f'FixedMaskPolicy: mask has shape {tuple(mask.shape)}, expected {expected} '
+                             '(tasks × unit grid)')
+        self.register_buffer('mask', mask)
+
+    def gates(self, task: str) -> torch.Tensor | None:
+        g = self.mask[self.task_index(task)]
+        return None if bool(g.all()) else g.float()
+
+    def discretize(self) -> torch.Tensor:
+        return self.mask.clone()

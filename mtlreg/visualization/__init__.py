@@ -1,0 +1,1 @@
+"""Visualisation backends and visualisers (MMEngine's are used by default)."""

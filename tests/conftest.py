@@ -1,0 +1,20 @@
+import os
+
+os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from mtlreg.utils import register_all_modules  # noqa: E402
+
+register_all_modules()
+torch.set_num_threads(2)
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED_DATA = os.environ.get('MTLREG_SHARED_DATA', os.path.join(os.path.dirname(REPO), 'shared', 'data'))
+
+
+@pytest.fixture
+def repo_root():
+    return REPO

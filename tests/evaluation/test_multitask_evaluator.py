@@ -1,0 +1,111 @@
+import pytest
+import torch
+from mmengine.registry import DefaultScope
+
+from mtlreg.evaluation import DenseRegressionMetric, MultiTaskEvaluator
+from mtlreg.registry import EVALUATOR
+
+SEG_PRED = torch.tensor([[0, 1, 2], [1, 1, 0]])
+SEG_GT = torch.tensor([[0, 1, 1], [1, 255, 0]])  # mIoU 500/9, pixel_acc 80
+DEPTH_PRED = torch.tensor([[[1.0, 2.0, 5.0, 3.0]]])
+DEPTH_GT = torch.tensor([[[1.0, 4.0, 4.0, 0.0]]])  # abs_err 1, delta1 100/3
+
+TASKS = dict(
+    seg=dict(head=dict(type='SomeHead'), loss=dict(type='SomeLoss'), weight=1.0,
+             metric=dict(type='SegmentationMetric', num_classes=4)),
+    depth=dict(head=dict(type='SomeHead'), metric=dict(type='DepthMetric')),
+    aux=dict(head=dict(type='SomeHead'), metric=None),
+)
+REFERENCE = dict(seg=dict(mIoU=50.0), depth=dict(abs_err=0.8, delta1=40.0))
+
+
+def build(**kwargs):
+    with DefaultScope.overwrite_default_scope('mtlreg'):
+        return EVALUATOR.build(dict(type='MultiTaskEvaluator', **kwargs))
+
+
+def samples():
+    return [{'seg': {'pred': SEG_PRED, 'gt': SEG_GT},
+             'depth': {'pred': DEPTH_PRED, 'gt': DEPTH_GT},
+             'aux': {'pred': torch.zeros(1), 'gt': torch.zeros(1)}}]
+
+
+def test_build_from_tasks_and_delta():
+    evaluator = build(tasks=TASKS, single_task_reference=REFERENCE)
+    assert isinstance(evaluator, MultiTaskEvaluator)
+    assert [m.task for m in evaluator.metrics] == ['seg', 'depth']
+    evaluator.process(data_samples=samples())
+    res = evaluator.evaluate(1)
+    assert res['seg/mIoU'] == pytest.approx(500 / 9)
+    assert res['depth/abs_err'] == pytest.approx(1.0)
+    # seg: 100 * (500/9 - 50) / 50 = 100/9
+    # depth: 100/2 * (-(1 - 0.8)/0.8 + (100/3 - 40)/40) = 50 * (-1/4 - 1/6) = -125/6
+    assert res['delta/seg'] == pytest.approx(100 / 9)
+    assert res['delta/depth'] == pytest.approx(-125 / 6)
+    assert res['delta/mean'] == pytest.approx((100 / 9 - 125 / 6) / 2)
+    assert not any(k.startswith('aux') for k in res)
+    assert 'depth/abs_err' in evaluator.lower_is_better_keys
+    assert 'seg/mIoU' not in evaluator.lower_is_better_keys
+
+
+def test_tasks_config_not_modified_and_no_reference():
+    evaluator = build(tasks=TASKS)
+    assert 'task' not in TASKS['seg']['metric']
+    evaluator.process(data_samples=samples())
+    res = evaluator.evaluate(1)
+    assert not any(k.startswith('delta/') for k in res)
+
+
+def test_explicit_metrics_with_unknown_task_name_and_custom_prefix():
+    evaluator = build(
+        metrics=[dict(type='DenseRegressionMetric', task='keypoint_2d'),
+                 DenseRegressionMetric(task='edge', prefix='edges')],
+        tasks=dict(seg=dict(metric=dict(type='SegmentationMetric', num_classes=4))),
+        single_task_reference=dict(edge=dict(mae=0.5)))
+    evaluator.process(data_samples=[{
+        'keypoint_2d': {'pred': torch.ones(1, 2, 2), 'gt': torch.zeros(1, 2, 2)},
+        'edge': {'pred': torch.full((1, 2, 2), 0.25), 'gt': torch.zeros(1, 2, 2)},
+        'seg': {'pred': SEG_PRED, 'gt': SEG_GT},
+    }])
+    res = evaluator.evaluate(1)
+    assert res['keypoint_2d/mae'] == pytest.approx(1.0)
+    assert res['edges/mae'] == pytest.approx(0.25)
+    assert res['delta/edge'] == pytest.approx(50.0)  # lower is better: -(0.25 - 0.5)/0.5
+    assert res['delta/mean'] == pytest.approx(50.0)
+
+
+def test_metric_list_per_task():
+    evaluator = build(tasks=dict(d=dict(metric=[dict(type='DepthMetric'),
+                                                dict(type='DenseRegressionMetric')])))
+    evaluator.process(data_samples=[{'d': {'pred': DEPTH_PRED, 'gt': DEPTH_GT}}])
+    res = evaluator.evaluate(1)
+    assert res['d/abs_err'] == pytest.approx(1.0) and res['d/mae'] == pytest.approx(1.5)
+
+
+def test_sample_missing_task_raises():
+    evaluator = build(tasks=TASKS)
+    with pytest.raises(KeyError, match="task 'depth'"):
+        evaluator.process(data_samples=[{'seg': {'pred': SEG_PRED, 'gt': SEG_GT}}])
+
+
+def test_reference_errors_at_construction():
+    with pytest.raises(KeyError, match=r"metric 'rmse_log' for task 'depth'.*'abs_err'"):
+        build(tasks=TASKS, single_task_reference=dict(depth=dict(rmse_log=0.2)))
+    with pytest.raises(KeyError, match=r"task 'normal'.*\['depth', 'seg'\]"):
+        build(tasks=TASKS, single_task_reference=dict(normal=dict(mean_angle=20.0)))
+    with pytest.raises(ValueError, match='non-zero number'):
+        build(tasks=TASKS, single_task_reference=dict(seg=dict(mIoU=0.0)))
+
+
+def test_task_metric_naming_other_task_raises():
+    with pytest.raises(ValueError, match="names task 'depth'"):
+        build(tasks=dict(seg=dict(metric=dict(type='DepthMetric', task='depth'))))
+
+
+def test_task_without_metric_entry_warns(monkeypatch):
+    import mtlreg.evaluation.multitask_evaluator as module
+    messages = []
+    monkeypatch.setattr(module, 'print_log', lambda msg, **kwargs: messages.append(msg))
+    evaluator = build(tasks=dict(seg=dict(head=dict(type='SomeHead')), aux=dict(metric=None)))
+    assert evaluator.metrics == []
+    assert len(messages) == 1 and "'seg'" in messages[0]

@@ -1,0 +1,63 @@
+"""Plot a grid of procedural scenes samples: RGB and the five dense labels per row."""
+import argparse
+
+import matplotlib
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from mtlreg.datasets.scenes import CLASSES, PALETTE, SceneRenderer  # noqa: E402
+
+COLUMNS = ('RGB', 'semantic', 'depth', 'normal', 'edge', 'keypoint')
+
+
+def label_panels(sample: dict) -> list:
+    """Computes the displayable image of each column for one sample."""
+    palette = np.array(PALETTE, dtype=np.uint8)
+    overlay = sample['img'].astype(float) / 255 * 0.45
+    overlay[..., 0] = np.maximum(overlay[..., 0], sample['keypoint'])
+    overlay[..., 1] = np.maximum(overlay[..., 1], sample['keypoint'] * 0.9)
+    return [sample['img'], palette[sample['seg']], sample['depth'], (sample['normal'] + 1) / 2,
+            sample['edge'], np.clip(overlay, 0, 1)]
+
+
+def plot_samples(renderer: SceneRenderer, indices: list, out: str) -> None:
+    """Renders ``indices`` and saves the grid figure to ``out``."""
+    fig, axes = plt.subplots(len(indices), len(COLUMNS), figsize=(2.2 * len(COLUMNS), 2.2 * len(indices) + 0.6),
+                             squeeze=False)
+    for row, index in enumerate(indices):
+        sample = renderer.render(index)
+        for col, panel in enumerate(label_panels(sample)):
+            ax = axes[row, col]
+            if COLUMNS[col] == 'depth':
+                ax.imshow(panel, cmap='magma_r', vmin=0)
+            else:
+                ax.imshow(panel, cmap='gray' if panel.ndim == 2 else None, vmin=0, vmax=1 if panel.ndim == 2 else None,
+                          interpolation='nearest')
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if row == 0:
+                ax.set_title(COLUMNS[col])
+        axes[row, 0].set_ylabel(f'index {index}')
+    handles = [Patch(color=np.array(c) / 255, label=name) for name, c in zip(CLASSES, PALETTE)]
+    fig.legend(handles=handles, loc='lower center', ncol=len(CLASSES), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--resolution', type=int, default=128, help='image size in pixels')
+    parser.add_argument('--seed', type=int, default=0, help='dataset seed')
+    parser.add_argument('--indices', type=int, nargs='+', default=[0, 1, 2, 3], help='scene indices to plot')
+    parser.add_argument('--out', default='docs/images/scenes_samples.png', help='output PNG path')
+    args = parser.parse_args()
+    plot_samples(SceneRenderer(args.resolution, seed=args.seed), args.indices, args.out)
+    print(f'saved {args.out}')
+
+
+if __name__ == '__main__':
+    main()
