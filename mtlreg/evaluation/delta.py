@@ -29,7 +29,10 @@ def _task_values(results: Mapping, task: str) -> dict:
     if isinstance(nested, Mapping):
         return dict(nested)
     prefix = f'{task}/'
-    return {k[len(prefix):]: v for k, v in results.items() if isinstance(k, str) and k.startswith(prefix)}
+    return {
+        key[len(prefix):]: value
+        for key, value in results.items() if isinstance(key, str) and key.startswith(prefix)
+    }
 
 
 def delta_per_task(results: Mapping,

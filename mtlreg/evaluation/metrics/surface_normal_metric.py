@@ -154,7 +154,8 @@ class SurfaceNormalMetric(BaseTaskMetric):
             count per threshold) and ``angles`` or ``hist``.
         """
         angle = SurfaceNormalMetric.angles(pred, gt)
-        within = torch.stack([(angle < t).sum() for t in thresholds]) if thresholds else angle.new_zeros(0)
+        within = angle.new_tensor([float(t) for t in thresholds])
+        within = (angle[:, None] < within[None, :]).sum(dim=0)
         stats = {
             'count': int(angle.numel()),
             'sum_angle': float(angle.sum()),
