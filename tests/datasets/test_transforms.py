@@ -118,24 +118,57 @@ def test_composed_geometry_with_nested_compositions():
         assert_normals_consistent(run(transform, sample, seed))
 
 
-def test_arbitrary_rotation_turns_normals_by_the_image_angle():
-    size = 33
+def planar_scene(size: int = 33) -> dict:
     v, u = np.mgrid[0:size, 0:size].astype(np.float64)
     depth = (12.0 + 0.4 * u - 0.25 * v).astype(np.float32)
-    sample = {'img': np.zeros((size, size, 3), np.uint8), 'depth': depth,
-              'normal': normals_from_depth(depth), 'label_types': {'depth': 'depth', 'normal': 'normal'}}
-    out = run(Albumentations([dict(type='Rotate', limit=(30, 30), p=1.0)]), sample)
+    return {'img': np.zeros((size, size, 3), np.uint8), 'depth': depth,
+            'normal': normals_from_depth(depth), 'label_types': {'depth': 'depth', 'normal': 'normal'}}
+
+
+def constant_normal(out: dict) -> np.ndarray:
+    """Returns the single normal of a transformed plane, checking it is constant where valid."""
     valid = np.any(out['normal'] != 0, axis=-1)
-    assert np.array_equal(valid, out['depth'] > 0)
-    assert 0 < valid.sum() < size * size
-    # Plane fitted to the rotated depth gives the expected normal.
-    a = np.stack([u[valid], v[valid], np.ones(valid.sum())], axis=1)
-    (z_u, z_v, _), *_ = np.linalg.lstsq(a, out['depth'][valid].astype(np.float64), rcond=None)
-    expected = np.array([z_u, z_v, -1.0]) / np.linalg.norm([z_u, z_v, -1.0])
+    np.testing.assert_array_equal(valid, out['depth'] > 0)
+    assert 0 < valid.sum()
     got = out['normal'][valid]
     np.testing.assert_allclose(got, np.broadcast_to(got[0], got.shape), atol=1e-5)
-    angle = np.degrees(np.arccos(np.clip(got[0] @ expected, -1, 1)))
-    assert angle < 1.5, angle
+    return got[0]
+
+
+@pytest.mark.parametrize('cfg', [
+    dict(type='Rotate', limit=(30, 30), p=1.0),
+    dict(type='Rotate', limit=(-70, -70), p=1.0),
+    dict(type='Affine', rotate=(-40, -40), scale=(0.8, 0.8), p=1.0),
+    dict(type='SafeRotate', limit=(25, 25), p=1.0),
+])
+def test_arbitrary_rotation_turns_normals_by_the_image_angle(cfg):
+    sample = planar_scene()
+    out = run(Albumentations([cfg]), sample)
+    n = constant_normal(out)
+    # The in-plane rotation keeps the z component ...
+    np.testing.assert_allclose(n[2], sample['normal'][0, 0, 2], atol=1e-5)
+    # ... and turns (x, y) like the depth gradient of the rotated image, which a
+    # plane fitted to the transformed depth measures (uniform scaling changes
+    # only its length).
+    size = out['depth'].shape[0]
+    v, u = np.mgrid[0:size, 0:size].astype(np.float64)
+    valid = out['depth'] > 0
+    a = np.stack([u[valid], v[valid], np.ones(valid.sum())], axis=1)
+    (z_u, z_v, _), *_ = np.linalg.lstsq(a, out['depth'][valid].astype(np.float64), rcond=None)
+    diff = np.degrees(np.arctan2(n[1], n[0]) - np.arctan2(z_v, z_u))
+    assert abs((diff + 180) % 360 - 180) < 1.5, diff
+
+
+def test_rotation_with_axis_aligned_scaling_uses_the_rotation():
+    sample = planar_scene()
+    plain = constant_normal(run(Albumentations([dict(type='Affine', rotate=(30, 30), p=1.0)]), sample))
+    for scale in ({'x': (1.0, 1.0), 'y': (1.3, 1.3)}, {'x': (0.7, 0.7), 'y': (1.1, 1.1)}):
+        out = run(Albumentations([dict(type='Affine', rotate=(30, 30), scale=scale, p=1.0)]), sample)
+        np.testing.assert_allclose(constant_normal(out), plain, atol=1e-5)
+    wide = make_scene(6, 10)
+    out = run(Albumentations([dict(type='SafeRotate', limit=(20, 20), p=1.0)]), wide)
+    norm = np.linalg.norm(out['normal'], axis=-1)
+    np.testing.assert_allclose(norm[norm > 0], 1.0, atol=1e-5)
 
 
 def test_unit_length_and_invalid_normals_under_resized_crop():
@@ -154,6 +187,7 @@ def test_unit_length_and_invalid_normals_under_resized_crop():
 
 @pytest.mark.parametrize('cfg,match', [
     (dict(type='ElasticTransform', p=1.0), 'ElasticTransform'),
+    (dict(type='OneOf', transforms=[dict(type='GridDistortion')], p=0.0), 'GridDistortion'),
     (dict(type='Affine', shear=(20, 20), p=1.0), 'shear'),
     (dict(type='Rotate', limit=10, border_mode=cv2.BORDER_REFLECT_101, p=1.0), 'border_mode'),
 ])
@@ -243,6 +277,19 @@ def test_label_fill_override_and_rotation_corners():
     np.testing.assert_array_equal(np.all(out['normal'] == 0, axis=-1), corner)
 
 
+def test_dropout_fills_labels_only_with_fill_mask():
+    sample = make_scene(16, 16)
+    holes = dict(type='CoarseDropout', num_holes_range=(2, 2), hole_height_range=(4, 4),
+                 hole_width_range=(4, 4), fill=0, p=1.0)
+    out = run(Albumentations([holes]), sample)
+    np.testing.assert_array_equal(out['seg'], sample['seg'])
+    out = run(Albumentations([dict(holes, fill_mask=3)]), sample)
+    dropped = out['seg'] == 255
+    assert dropped.sum() >= 16
+    assert np.all(out['depth'][dropped] == 0) and np.all(out['normal'][dropped] == 0)
+    assert np.all(out['img'][dropped] == 0)
+
+
 def test_label_fill_rejects_unknown_kind():
     with pytest.raises(ValueError, match='class'):
         Albumentations([], label_fill={'class': 1})
@@ -299,9 +346,14 @@ def test_normalize_image():
     out = NormalizeImage(mean=0.0, std=1.0, to_rgb=True)({'img': bgr})['img']
     np.testing.assert_allclose(out[0, 0], [0.0, 0.0, 1.0])
     gray = NormalizeImage(mean=(0.5,), std=(0.5,))({'img': np.zeros((2, 2), np.uint8)})['img']
+    assert gray.shape == (2, 2)
     np.testing.assert_allclose(gray, -1.0)
-    with pytest.raises(ValueError, match='channel'):
-        NormalizeImage()({'img': np.zeros((2, 2), np.uint8)})
+    gray = NormalizeImage(mean=(0.2, 0.4, 0.6), std=(0.5, 0.5, 0.5))({'img': np.zeros((2, 2), np.uint8)})['img']
+    np.testing.assert_allclose(gray, -0.8, rtol=1e-6)  # averages of the three values
+    with pytest.raises(ValueError, match='4 channels'):
+        NormalizeImage()({'img': np.zeros((2, 2, 4), np.uint8)})
+    with pytest.raises(ValueError, match='positive'):
+        NormalizeImage(std=(0.0, 1.0, 1.0))
 
 
 def test_pack_shapes_and_dtypes():
@@ -319,6 +371,17 @@ def test_pack_shapes_and_dtypes():
     assert ds['cls'].dtype == torch.int64 and ds['cls'].shape == () and int(ds['cls']) == 3
     gray = PackMultiTaskInputs()({'img': np.zeros((4, 5), np.uint8), 'label_types': {}})
     assert gray['inputs'].shape == (1, 4, 5) and gray['data_samples'] == {}
+
+
+def test_pack_normalises_uint8_only():
+    img = np.full((2, 2, 3), 255, np.uint8)
+    packed = PackMultiTaskInputs()({'img': img})
+    expected = (1.0 - np.array([0.485, 0.456, 0.406])) / np.array([0.229, 0.224, 0.225])
+    np.testing.assert_allclose(packed['inputs'][:, 0, 0].numpy(), expected, rtol=1e-5)
+    via_normalize = PackMultiTaskInputs()(NormalizeImage()({'img': img}))
+    torch.testing.assert_close(via_normalize['inputs'], packed['inputs'])
+    raw = PackMultiTaskInputs(mean=None)({'img': img})
+    assert raw['inputs'].dtype == torch.float32 and float(raw['inputs'].max()) == 255.0
 
 
 def test_pack_keys_and_errors():

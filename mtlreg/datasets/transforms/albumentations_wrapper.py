@@ -101,32 +101,32 @@ def build_albu_transform(cfg: dict | A.BasicTransform | A.BaseCompose) -> A.Basi
     return cls(**args)
 
 
-def _similarity_or_flip(jac: np.ndarray) -> np.ndarray | None:
-    """Computes the orthogonal part of a 2x2 pixel-map Jacobian, if it has one.
+def _orthogonal_part(jac: np.ndarray) -> np.ndarray | None:
+    """Computes the rotation/reflection inside a 2x2 pixel-map Jacobian, if it has one.
 
-    A signed permutation times a positive diagonal scale (flips, 90-degree
-    rotations, transposes combined with any axis-aligned resize) yields the
-    signed permutation; a similarity (rotation or reflection times a uniform
-    scale) yields the rotation or reflection. Anything else (shear, a rotation
-    combined with non-uniform scaling) has no orthogonal part.
+    A step that rotates or mirrors the image and also rescales it along the
+    image axes has a Jacobian ``D @ Q`` (rotate, then scale: orthogonal rows)
+    or ``Q @ D`` (scale, then rotate: orthogonal columns), with ``Q``
+    orthogonal and ``D`` a positive diagonal. Axis-aligned scaling is a change
+    of focal lengths and leaves camera-frame normals alone, so ``Q`` is the
+    change the normals undergo. Shears have neither orthogonal rows nor
+    orthogonal columns.
 
     Args:
         jac: 2x2 Jacobian ``d(x', y') / d(x, y)`` of the pixel map.
 
     Returns:
-        The 2x2 orthogonal matrix, or ``None``.
+        The 2x2 orthogonal matrix ``Q``, or ``None`` for a shear or a
+        degenerate map.
     """
-    scale = np.sqrt(abs(np.linalg.det(jac)))
-    if scale <= 0:
+    rows = np.linalg.norm(jac, axis=1)
+    cols = np.linalg.norm(jac, axis=0)
+    if np.any(rows <= 0) or np.any(cols <= 0):
         return None
-    small = np.abs(jac) <= _TOL * scale
-    # Signed permutation with positive per-axis scales.
-    for perm in (np.eye(2), np.array([[0.0, 1.0], [1.0, 0.0]])):
-        if np.all(small == (perm == 0)):
-            return np.sign(jac) * perm
-    unit = jac / scale
-    if np.allclose(unit.T @ unit, np.eye(2), atol=_TOL):
-        return unit
+    for q in (jac / rows[:, None], jac / cols[None, :]):
+        if np.allclose(q @ q.T, np.eye(2), atol=_TOL):
+            q = np.where(np.abs(q) < 1e-5, 0.0, q)
+            return q / np.linalg.norm(q, axis=1, keepdims=True)
     return None
 
 
@@ -146,13 +146,20 @@ class Albumentations:
       vectors keep unit length.
     * Pixels a transform fills (padding, rotation borders, dropout holes with a
       ``fill_mask``) get the fill of their label kind (``label_fill``): 255 for
-      segmentation, 0 (invalid) for depth, normal and other dense labels.
+      segmentation, 0 (invalid) for depth, normal and other dense labels. A
+      ``fill_mask`` in an inner config only switches label filling on (dropout
+      transforms leave labels alone without one); its value is not used.
     * Surface normals (camera frame: x right, y down, z forward) are
-      re-oriented for the flips, 90-degree rotations, transposes, D4 elements
-      and rotations that were actually applied: e.g. ``HorizontalFlip`` negates
-      x. Transforms that bend the image (elastic, grid, perspective, shear,
-      non-constant border modes) raise ``ValueError`` when a sample carries a
-      normal label.
+      re-oriented by the rotation or reflection that each applied step
+      contains: flips, ``RandomRotate90``, ``Transpose``, ``D4`` /
+      ``SquareSymmetry``, ``Rotate``, ``SafeRotate``, ``Affine``,
+      ``ShiftScaleRotate``; e.g. ``HorizontalFlip`` negates x. Scaling along
+      the image axes, also within such a step, is a change of focal lengths
+      and leaves normals unchanged. Non-rigid warps (elastic, grid, optical,
+      perspective, piecewise-affine, thin-plate-spline), border modes other
+      than ``cv2.BORDER_CONSTANT`` and transforms that cannot report their
+      pixel mapping raise ``ValueError`` on the first sample with a normal
+      label; a step that shears raises ``ValueError`` when it is applied.
     * Resizing and cropping keep depth values unchanged (metric depth; a
       resize amounts to a change of focal length, not of scene geometry).
 
@@ -241,7 +248,7 @@ class Albumentations:
 
         The pixel map of the step is probed with keypoints at three places; its
         Jacobian must be the same everywhere (affine) and have an orthogonal
-        part (see ``_similarity_or_flip``).
+        part (see ``_orthogonal_part``).
 
         Args:
             name: Class name of the applied transform.
@@ -275,11 +282,10 @@ class Albumentations:
         scale = np.abs(jacs[0]).max()
         if not np.allclose(jacs, jacs[0], atol=_TOL * max(scale, 1e-12)):
             raise ValueError(f'{name} is not an affine pixel map; it is unsupported for normal labels')
-        rot = _similarity_or_flip(jacs[0])
+        rot = _orthogonal_part(jacs[0])
         if rot is None:
-            raise ValueError(f'{name} applied a shear or a rotation with non-uniform scaling '
-                             f'(pixel Jacobian {np.round(jacs[0], 4).tolist()}); this is unsupported for '
-                             'normal labels: use a uniform scale and no shear')
+            raise ValueError(f'{name} applied a shear (pixel Jacobian {np.round(jacs[0], 4).tolist()}); '
+                             'shears are unsupported for normal labels')
         return rot
 
     # ---------------------------------------------------------------- transform

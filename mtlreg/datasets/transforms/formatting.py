@@ -16,6 +16,55 @@ from mtlreg.registry import TRANSFORMS
 #: Label kinds understood by :class:`PackMultiTaskInputs`.
 PACKABLE_LABEL_TYPES = ('segmentation', 'depth', 'normal', 'dense', 'class')
 
+#: ImageNet channel statistics (RGB, [0, 1] scale), the default normalisation.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def normalize_image(img: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """Computes ``(img / 255 - mean) / std`` (uint8) or ``(img - mean) / std`` (float) as float32.
+
+    ``mean`` and ``std`` hold one value per channel, or a single value for all
+    channels. A single-channel image (HxW or HxWx1) given several values uses
+    their averages, so the ImageNet defaults also serve grayscale images.
+
+    Args:
+        img: HxW or HxWxC image; uint8 is scaled to [0, 1] first, floats are
+            taken to be in [0, 1] already.
+        mean: 1-D per-channel mean in [0, 1] scale.
+        std: 1-D per-channel standard deviation in [0, 1] scale.
+
+    Returns:
+        The normalised float32 image, same shape.
+
+    Raises:
+        ValueError: If the number of values fits neither one nor all channels.
+    """
+    img = np.asarray(img)
+    img = img.astype(np.float32) / 255.0 if img.dtype == np.uint8 else img.astype(np.float32)
+    channels = 1 if img.ndim == 2 else img.shape[-1]
+    if len(mean) != channels and len(mean) != 1:
+        if channels != 1:
+            raise ValueError(f'{len(mean)} mean/std values given but the image has {channels} channels '
+                             f'(shape {img.shape})')
+        mean, std = mean.mean(keepdims=True), std.mean(keepdims=True)
+    if img.ndim == 2:
+        mean, std = mean[0], std[0]
+    return np.ascontiguousarray((img - mean) / std, dtype=np.float32)
+
+
+def _as_stats(mean: Sequence[float] | float, std: Sequence[float] | float) -> tuple[np.ndarray, np.ndarray]:
+    """Computes validated 1-D float32 arrays of mean and std values."""
+    if std is None:
+        raise ValueError('std must be given together with mean')
+    mean_arr = np.atleast_1d(np.asarray(mean, dtype=np.float32))
+    std_arr = np.atleast_1d(np.asarray(std, dtype=np.float32))
+    if mean_arr.ndim != 1 or std_arr.ndim != 1 or len(mean_arr) != len(std_arr):
+        raise ValueError(f'mean and std must be flat sequences of equal length, got {mean!r} and {std!r}')
+    if np.any(std_arr <= 0):
+        raise ValueError(f'std values must be positive, got {std!r}')
+    return mean_arr, std_arr
+
 
 @TRANSFORMS.register_module()
 class NormalizeImage:
@@ -23,8 +72,8 @@ class NormalizeImage:
 
     A uint8 image is first scaled to [0, 1]; a floating-point image is assumed
     to be in [0, 1] already. ``mean`` and ``std`` are given in that [0, 1]
-    scale, one value per channel (a single value for a HxW image, or one value
-    broadcast to all channels).
+    scale, one value per channel or one value for all channels; a
+    single-channel image given several values uses their averages.
 
     Args:
         mean: Per-channel mean in [0, 1] scale.
@@ -33,19 +82,14 @@ class NormalizeImage:
 
     Raises:
         ValueError: If a ``std`` value is not positive, or at call time if the
-            number of ``mean``/``std`` values does not match the image channels.
+            number of ``mean``/``std`` values does not fit the image channels.
     """
 
     def __init__(self,
-                 mean: Sequence[float] | float = (0.485, 0.456, 0.406),
-                 std: Sequence[float] | float = (0.229, 0.224, 0.225),
+                 mean: Sequence[float] | float = IMAGENET_MEAN,
+                 std: Sequence[float] | float = IMAGENET_STD,
                  to_rgb: bool = False) -> None:
-        self.mean = np.atleast_1d(np.asarray(mean, dtype=np.float32))
-        self.std = np.atleast_1d(np.asarray(std, dtype=np.float32))
-        if self.mean.ndim != 1 or self.std.ndim != 1 or len(self.mean) != len(self.std):
-            raise ValueError(f'mean and std must be flat sequences of equal length, got {mean!r} and {std!r}')
-        if np.any(self.std <= 0):
-            raise ValueError(f'std values must be positive, got {std!r}')
+        self.mean, self.std = _as_stats(mean, std)
         self.to_rgb = to_rgb
 
     def transform(self, results: dict) -> dict:
@@ -59,24 +103,17 @@ class NormalizeImage:
 
         Raises:
             KeyError: If ``'img'`` is missing.
-            ValueError: If the number of mean/std values fits neither one nor
-                all image channels.
+            ValueError: If ``to_rgb`` is set for a non-3-channel image, or the
+                mean/std values do not fit the image channels.
         """
         if 'img' not in results:
             raise KeyError("NormalizeImage needs results['img']")
         img = np.asarray(results['img'])
-        img = img.astype(np.float32) / 255.0 if img.dtype == np.uint8 else img.astype(np.float32)
-        channels = 1 if img.ndim == 2 else img.shape[-1]
         if self.to_rgb:
-            if img.ndim != 3 or channels != 3:
+            if img.ndim != 3 or img.shape[-1] != 3:
                 raise ValueError(f'to_rgb needs a HxWx3 image, got shape {img.shape}')
             img = img[..., ::-1]
-        if len(self.mean) not in (1, channels):
-            raise ValueError(f'NormalizeImage has {len(self.mean)} mean/std values but the image has '
-                             f'{channels} channel(s) (shape {img.shape})')
-        mean = self.mean if img.ndim == 3 else self.mean[0]
-        std = self.std if img.ndim == 3 else self.std[0]
-        results['img'] = np.ascontiguousarray((img - mean) / std, dtype=np.float32)
+        results['img'] = normalize_image(img, self.mean, self.std)
         return results
 
     def __call__(self, results: dict) -> dict:
@@ -147,9 +184,11 @@ def pack_label(key: str, kind: str, value) -> torch.Tensor:
 class PackMultiTaskInputs:
     """Packs a sample into ``{'inputs': Tensor[C, H, W], 'data_samples': {key: Tensor}}``.
 
-    ``results['img']`` (HxW or HxWxC, any numeric dtype) becomes a float32
-    [C, H, W] tensor; its values are not rescaled, so put ``NormalizeImage``
-    before this transform (or normalise in the model's data preprocessor).
+    ``results['img']`` (HxW or HxWxC) becomes a normalised float32 [C, H, W]
+    tensor: a uint8 image is normalised here with ``mean``/``std`` (as by
+    :class:`NormalizeImage`); a floating-point image is taken to be
+    normalised already (e.g. by ``NormalizeImage`` earlier in the pipeline)
+    and is only converted. With ``mean=None`` no image is rescaled.
     Every label in ``results['label_types']`` (or only those in ``keys``) is
     converted by kind: segmentation -> int64 [H, W]; depth, dense (edge,
     keypoint heatmaps, ...) -> float32 [1, H, W]; normal -> float32 [3, H, W];
@@ -157,15 +196,24 @@ class PackMultiTaskInputs:
 
     Args:
         keys: Label keys to pack; ``None`` packs every key of ``label_types``.
+        mean: Per-channel mean in [0, 1] scale for uint8 images, or ``None``
+            to leave the image values as they are.
+        std: Per-channel standard deviation in [0, 1] scale.
 
     Raises:
+        ValueError: If ``std`` has non-positive values, or at call time on an
+            unknown label kind, a bad shape or mean/std values that do not fit
+            the image channels.
         KeyError: At call time, if ``'img'`` or a label to pack is missing, or a
             key of ``keys`` is not listed in ``label_types``.
-        ValueError: At call time, on an unknown label kind or a bad shape.
     """
 
-    def __init__(self, keys: Sequence[str] | None = None) -> None:
+    def __init__(self,
+                 keys: Sequence[str] | None = None,
+                 mean: Sequence[float] | float | None = IMAGENET_MEAN,
+                 std: Sequence[float] | float | None = IMAGENET_STD) -> None:
         self.keys = None if keys is None else list(keys)
+        self.mean, self.std = (None, None) if mean is None else _as_stats(mean, std)
 
     def transform(self, results: dict) -> dict:
         """Builds the packed sample from a results dict.
@@ -185,7 +233,10 @@ class PackMultiTaskInputs:
         img = results['img']
         if isinstance(img, torch.Tensor):
             img = img.numpy()
-        inputs = torch.from_numpy(np.ascontiguousarray(_to_chw(np.asarray(img)), dtype=np.float32))
+        img = np.asarray(img)
+        if self.mean is not None and img.dtype == np.uint8:
+            img = normalize_image(img, self.mean, self.std)
+        inputs = torch.from_numpy(np.ascontiguousarray(_to_chw(img), dtype=np.float32))
         label_types: dict[str, str] = results.get('label_types', {}) or {}
         keys = list(label_types) if self.keys is None else self.keys
         data_samples: dict[str, torch.Tensor] = {}
@@ -210,4 +261,5 @@ class PackMultiTaskInputs:
         return self.transform(results)
 
     def __repr__(self) -> str:
-        return f'{self.__class__.__name__}(keys={self.keys!r})'
+        stats = 'None' if self.mean is None else f'{self.mean.tolist()}, std={self.std.tolist()}'
+        return f'{self.__class__.__name__}(keys={self.keys!r}, mean={stats})'
