@@ -18,6 +18,29 @@ import numpy as np
 
 EPS = 1e-6
 _SIGNS = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=float)
+#: The 8 corners of the unit cube, in the order of ``_SIGNS``.
+UNIT_CORNERS = (_SIGNS + 1) / 2
+
+
+def _min3(a: np.ndarray) -> np.ndarray:
+    """Computes the minimum over the last axis of length 3 (faster than a reduction)."""
+    return np.minimum(np.minimum(a[:, 0], a[:, 1]), a[:, 2])
+
+
+def _max3(a: np.ndarray) -> np.ndarray:
+    """Computes the maximum over the last axis of length 3."""
+    return np.maximum(np.maximum(a[:, 0], a[:, 1]), a[:, 2])
+
+
+def _argmax3(a: np.ndarray) -> np.ndarray:
+    """Computes the argmax over the last axis of length 3 (first index on ties)."""
+    first = (a[:, 0] >= a[:, 1]) & (a[:, 0] >= a[:, 2])
+    return np.where(first, 0, np.where(a[:, 1] >= a[:, 2], 1, 2))
+
+
+def _horizontal_side(v: np.ndarray) -> np.ndarray:
+    """Computes ``cross(v, up)``: the horizontal vector to the right of ``v``."""
+    return np.array([-v[2], 0.0, v[0]])
 
 
 def yaw_matrix(yaw: float) -> np.ndarray:
@@ -76,14 +99,14 @@ class Box:
             inv = 1.0 / d
             t1 = (-self.half - o) * inv
             t2 = (self.half - o) * inv
-        near = np.minimum(t1, t2).max(1)
-        far = np.maximum(t1, t2).min(1)
+        near = _max3(np.minimum(t1, t2))
+        far = _min3(np.maximum(t1, t2))
         return np.where((near <= far) & (near > EPS), near, np.inf)
 
     def surface(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Computes outward normals, face-plane coordinates and face ids (0..5) at surface points."""
         local = (points - self.center) @ self.rot
-        axis = np.argmax(np.abs(local) / self.half, axis=1)
+        axis = _argmax3(np.abs(local) / self.half)
         rows = np.arange(len(points))
         sign = np.sign(local[rows, axis])
         normal = np.zeros_like(local)
@@ -128,7 +151,7 @@ class Sphere:
 
     def keypoints(self, eye: np.ndarray) -> np.ndarray:
         """Computes the left and right silhouette extreme points seen from ``eye``."""
-        side = np.cross(self.center - eye, [0.0, 1.0, 0.0])
+        side = _horizontal_side(self.center - eye)
         if np.linalg.norm(side) < EPS:
             return np.zeros((0, 3))
         return _tangent_points(eye, self.center, self.radius, side)
@@ -194,7 +217,7 @@ class Cylinder:
         for y in (self.y0, self.y1):
             center = np.array([self.cx, y, self.cz])
             flat_eye = np.array([eye[0], y, eye[2]])
-            side = np.cross(center - flat_eye, [0.0, 1.0, 0.0])
+            side = _horizontal_side(center - flat_eye)
             if np.linalg.norm(side) > EPS:
                 rims.append(_tangent_points(flat_eye, center, self.radius, side))
         return np.concatenate(rims) if rims else np.zeros((0, 3))
@@ -209,7 +232,8 @@ class Room:
         size: Room extents (x, y, z) in metres; ``y`` is the ceiling height.
     """
 
-    FLOOR, CEILING = 2, 3
+    #: Inward unit normal of each face.
+    FACE_NORMALS = np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]], dtype=float)
 
     def __init__(self, size) -> None:
         self.size = np.asarray(size, dtype=float)
@@ -220,22 +244,34 @@ class Room:
 
     def intersect(self, origin: np.ndarray, dirs: np.ndarray) -> np.ndarray:
         """Computes the distance from an inside ``origin`` to the room boundary along each ray."""
-        with np.errstate(divide='ignore', invalid='ignore'):
-            t = (np.where(dirs > 0, self.size, 0.0) - origin) / dirs
-        return np.where(dirs == 0, np.inf, t).min(1)
+        return self.intersect_faces(origin, dirs)[0]
 
-    def surface(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Computes inward normals, wall-plane coordinates and face ids at boundary points."""
-        dist = np.minimum(points, self.size - points)
-        axis = np.argmin(np.abs(dist), axis=1)
-        rows = np.arange(len(points))
-        high = points[rows, axis] > self.size[axis] / 2
-        normal = np.zeros_like(points)
-        normal[rows, axis] = np.where(high, -1.0, 1.0)
+    def intersect_faces(self, origin: np.ndarray, dirs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Computes the distance to the boundary and the face id hit along each ray."""
+        with np.errstate(divide='ignore'):
+            dist = np.where(dirs > 0, self.size - origin, origin) / np.abs(dirs)
+        axis = _argmax3(-dist)
+        positive = dirs > 0
+        face = 2 * axis + np.where(axis == 0, positive[:, 0], np.where(axis == 1, positive[:, 1], positive[:, 2]))
+        return _min3(dist), face
+
+    def surface(self, points: np.ndarray, face: int = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Computes inward normals, wall-plane coordinates and face ids at boundary points.
+
+        Args:
+            points: Points on the boundary, shape (M, 3).
+            face: The face all points lie on, if known; classified per point otherwise.
+        """
         local = points.copy()
+        if face is not None:
+            local[:, face // 2] = 0.0
+            return np.broadcast_to(self.FACE_NORMALS[face], points.shape), local, np.full(len(points), face)
+        axis = _argmax3(-np.abs(np.minimum(points, self.size - points)))
+        rows = np.arange(len(points))
+        faces = 2 * axis + (points[rows, axis] > self.size[axis] / 2)
         local[rows, axis] = 0.0
-        return normal, local, 2 * axis + high
+        return self.FACE_NORMALS[faces], local, faces
 
     def keypoints(self, eye: np.ndarray) -> np.ndarray:
         """Computes the 8 room corners."""
-        return (_SIGNS + 1) / 2 * self.size
+        return UNIT_CORNERS * self.size

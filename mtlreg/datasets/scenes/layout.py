@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Union
 
 import numpy as np
@@ -58,11 +58,8 @@ class Camera:
     @property
     def rotation(self) -> np.ndarray:
         """Computes the camera-from-world rotation; its rows are the right, down and forward axes."""
-        cp = np.cos(self.pitch)
-        forward = np.array([cp * np.sin(self.yaw), np.sin(self.pitch), cp * np.cos(self.yaw)])
-        right = np.cross(forward, [0.0, 1.0, 0.0])
-        right /= np.linalg.norm(right)
-        return np.stack([right, np.cross(forward, right), forward])
+        cy, sy, cp, sp = np.cos(self.yaw), np.sin(self.yaw), np.cos(self.pitch), np.sin(self.pitch)
+        return np.array([[-cy, 0.0, sy], [sp * sy, -cp, sp * cy], [cp * sy, sp, cp * cy]])
 
     def intrinsics(self, height: int, width: int) -> np.ndarray:
         """Computes the 3x3 intrinsic matrix for an image of the given size (pixel centres at +0.5)."""
@@ -84,17 +81,17 @@ class Scene:
     """
 
     room_size: np.ndarray
-    parts: list = field(default_factory=list)
-    camera: Camera = None
-    light_position: np.ndarray = None
-    light_color: np.ndarray = None
-    ambient: float = 0.3
+    parts: list
+    camera: Camera
+    light_position: np.ndarray
+    light_color: np.ndarray
+    ambient: float
 
 
 def _room_part(rng: np.random.Generator, size: np.ndarray) -> Part:
     """Samples the room part: floor, wall and ceiling materials (one wall may differ)."""
-    floor = random_material(rng, (0.15, 0.4, 0.3, 0.15), scale=(0.25, 0.7), value=(0.3, 0.8))
-    wall = random_material(rng, (0.4, 0.1, 0.3, 0.2), scale=(0.15, 0.5), saturation=(0.05, 0.5),
+    floor = random_material(rng, (0.15, 0.4, 0.3, 0.15), scale=(0.3, 0.8), value=(0.3, 0.8))
+    wall = random_material(rng, (0.4, 0.1, 0.3, 0.2), scale=(0.2, 0.6), saturation=(0.05, 0.5),
                            value=(0.55, 0.95))
     ceiling = random_material(rng, (0.7, 0.1, 0.1, 0.1), saturation=(0.0, 0.2), value=(0.75, 1.0))
     walls = [wall] * 4
@@ -113,8 +110,8 @@ def _small_item(rng: np.random.Generator, base: Box) -> Part:
         radius = rng.uniform(0.06, max(0.07, min(0.18, limit)))
     else:
         radius = rng.uniform(0.05, max(0.06, min(0.16, limit * 0.8)))
-    room = np.maximum(base.half[[0, 2]] - radius, 0.0)
-    offset = base.rot @ np.array([rng.uniform(-room[0], room[0]), 0.0, rng.uniform(-room[1], room[1])])
+    slack = np.maximum(base.half[[0, 2]] - radius, 0.0)  # keeps the item on the top face
+    offset = base.rot @ np.array([rng.uniform(-slack[0], slack[0]), 0.0, rng.uniform(-slack[1], slack[1])])
     x, y, z = base.center + offset + np.array([0.0, base.half[1], 0.0])
     if kind == SPHERE:
         return Part(Sphere([x, y + radius, z], radius), SPHERE, mat)
@@ -194,31 +191,23 @@ def _camera(rng: np.random.Generator, size: np.ndarray, footprints: list, fov: f
     spots = np.array(footprints, dtype=float).reshape(-1, 4)  # x, z, radius, target height
     lo = np.array([0.5, 1.0, 0.5])
     hi = np.array([size[0] - 0.5, min(2.0, size[1] - 0.3), size[2] - 0.5])
-    best, best_score = None, -1
-    for _ in range(100):
-        pos = lo + rng.random(3) * (hi - lo)
-        dx, dz = spots[:, 0] - pos[0], spots[:, 1] - pos[2]
-        dist = np.hypot(dx, dz)
-        if (dist <= spots[:, 2] + 0.35).any():
-            continue
-        if len(spots):
-            x, z, _, y = spots[rng.integers(len(spots))]
-            delta = np.array([x, y, z]) - pos
-        else:
-            delta = size / 2 - pos
-        yaw, pitch = np.arctan2(delta[0], delta[2]), np.arctan2(delta[1], np.hypot(delta[0], delta[2]))
-        yaw, pitch = yaw + rng.normal(0, np.radians(12)), pitch + rng.normal(0, np.radians(6))
-        off_axis = np.abs((np.arctan2(dx, dz) - yaw + np.pi) % (2 * np.pi) - np.pi)
-        score = int(((off_axis < np.radians(fov) * 0.4) & (dist > 1.0)).sum())
-        if score > best_score:
-            best, best_score = (pos, yaw, pitch), score
-        candidates -= 1
-        if candidates == 0:
-            break
-    if best is None:  # a crowded room: fall back to the centre
-        best = (np.array([size[0] / 2, 1.5, size[2] / 2]), rng.uniform(0, 2 * np.pi), -0.3)
-    pos, yaw, pitch = best
-    return Camera(pos, float(yaw), float(np.clip(pitch, np.radians(-55), np.radians(10))), fov)
+    pos = lo + rng.random((64, 3)) * (hi - lo)
+    dx, dz = spots[:, 0] - pos[:, :1], spots[:, 1] - pos[:, 2:]
+    dist = np.hypot(dx, dz)  # (positions, objects)
+    valid = np.flatnonzero(~(dist <= spots[:, 2] + 0.35).any(1))[:candidates]
+    if len(valid) == 0:  # a crowded room (not met in practice): look from the centre
+        return Camera(np.array([size[0] / 2, 1.5, size[2] / 2]), float(rng.uniform(0, 2 * np.pi)), -0.3, fov)
+    pos, dx, dz, dist = pos[valid], dx[valid], dz[valid], dist[valid]
+    if len(spots):
+        target = spots[rng.integers(len(spots), size=len(pos))][:, [0, 3, 1]]
+    else:
+        target = np.broadcast_to(size / 2, pos.shape)
+    delta = target - pos
+    yaw = np.arctan2(delta[:, 0], delta[:, 2]) + rng.normal(0, np.radians(12), size=len(pos))
+    pitch = np.arctan2(delta[:, 1], np.hypot(delta[:, 0], delta[:, 2])) + rng.normal(0, np.radians(6), size=len(pos))
+    off_axis = np.abs((np.arctan2(dx, dz) - yaw[:, None] + np.pi) % (2 * np.pi) - np.pi)
+    best = int(np.argmax(((off_axis < np.radians(fov) * 0.4) & (dist > 1.0)).sum(1)))
+    return Camera(pos[best], float(yaw[best]), float(np.clip(pitch[best], np.radians(-55), np.radians(10))), fov)
 
 
 def sample_scene(rng: np.random.Generator, num_objects=(3, 7), fov: float = 60.0) -> Scene:
@@ -234,12 +223,14 @@ def sample_scene(rng: np.random.Generator, num_objects=(3, 7), fov: float = 60.0
     """
     size = np.array([rng.uniform(4.0, 8.0), rng.uniform(2.5, 3.5), rng.uniform(4.0, 8.0)])
     parts = [_room_part(rng, size)]
-    footprints = []  # (x, z, radius, target height)
+    footprints = []  # (x, z, radius, height to aim at)
     kinds, weights = list(OBJECT_KINDS), list(itertools.accumulate(OBJECT_KINDS.values()))
     for _ in range(rng.integers(num_objects[0], num_objects[1] + 1)):
         kind = kinds[min(bisect.bisect_right(weights, rng.random() * weights[-1]), len(kinds) - 1)]
         if kind == PANEL:
             parts.append(_panel(rng, size))
+            x, y, z = parts[-1].shape.center
+            footprints.append((x, z, 0.0, y))  # aimed at, never in the way
             continue
         obj, radius = _floor_object(rng, kind, size[1])
         for _ in range(30):
@@ -255,7 +246,8 @@ def sample_scene(rng: np.random.Generator, num_objects=(3, 7), fov: float = 60.0
         top = max(p.shape.aabb()[1][1] for p in obj)
         footprints.append((x, z, radius, min(top, 1.2) * 0.5))
     camera = _camera(rng, size, footprints, fov)
-    light = np.array([rng.uniform(0.2, 0.8) * size[0], size[1] - rng.uniform(0.1, 0.5), rng.uniform(0.2, 0.8) * size[2]])
+    light = size * np.array([rng.uniform(0.2, 0.8), 1.0, rng.uniform(0.2, 0.8)]) - [0.0, rng.uniform(0.1, 0.5), 0.0]
     tint = 1.0 + rng.uniform(-0.12, 0.12, size=3)
-    return Scene(size, parts, camera, light, rng.uniform(0.8, 1.2) * tint / tint.mean(), float(rng.uniform(0.25, 0.45)))
+    return Scene(room_size=size, parts=parts, camera=camera, light_position=light,
+                 light_color=rng.uniform(0.8, 1.2) * tint / tint.mean(), ambient=float(rng.uniform(0.25, 0.45)))
 

@@ -6,11 +6,14 @@ from typing import Union
 
 import numpy as np
 
+from .geometry import UNIT_CORNERS
 from .labels import gaussian_heatmap, region_edges, visible_keypoints
 from .layout import CLASSES, Scene, sample_scene
 
 #: Bumped whenever the rendering of an index changes (invalidates caches).
 RENDERER_VERSION = 1
+#: Surface ids taken by the room faces; object part k (k >= 1) has id k + ROOM_FACES - 1.
+ROOM_FACES = 6
 
 
 class SceneRenderer:
@@ -43,6 +46,9 @@ class SceneRenderer:
         v = (np.arange(self.height) + 0.5 - self.height / 2) / f
         rays = np.stack(np.broadcast_arrays(u[None, :], v[:, None], 1.0), axis=-1)
         self._rays_cam = rays / np.linalg.norm(rays, axis=-1, keepdims=True)  # (H, W, 3)
+        # A fixed bank of sensor noise; each image reads a random window of it.
+        size = self.height * self.width * 3
+        self._noise = self.noise_std * np.random.default_rng(0).standard_normal(2 * size, dtype=np.float32)
 
     @property
     def classes(self) -> tuple:
@@ -78,18 +84,18 @@ class SceneRenderer:
 
     def _cast(self, scene: Scene, eye: np.ndarray, rot: np.ndarray, intr: np.ndarray,
               dirs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Computes the nearest primitive index and hit distance per pixel.
+        """Computes the nearest surface id and hit distance per pixel.
 
-        Each object is only intersected with the rays inside the screen
-        rectangle of its projected bounding box.
+        Surface ids 0-5 are the room faces and ``k + 5`` is ``scene.parts[k]``
+        (at most 250 parts). Each object is only intersected with the rays
+        inside the screen rectangle of its projected bounding box.
         """
         h, w = self.height, self.width
-        dist = np.full((len(scene.parts), h, w), np.inf)
-        dist[0] = scene.parts[0].shape.intersect(eye, dirs.reshape(-1, 3)).reshape(h, w)
-        for k, part in enumerate(scene.parts[1:], start=1):
+        t, face = scene.parts[0].shape.intersect_faces(eye, dirs.reshape(-1, 3))
+        t, surface_map = t.reshape(h, w), face.astype(np.uint8).reshape(h, w)
+        for k, part in enumerate(scene.parts[1:], start=ROOM_FACES):
             lo, hi = part.shape.aabb()
-            corners = np.stack(np.meshgrid(*zip(lo, hi), indexing='ij'), -1).reshape(-1, 3)
-            cam = (corners - eye) @ rot.T
+            cam = (lo + UNIT_CORNERS * (hi - lo) - eye) @ rot.T
             if (cam[:, 2] <= 1e-3).all():
                 continue
             if (cam[:, 2] <= 1e-3).any():
@@ -101,9 +107,11 @@ class SceneRenderer:
                 if c0 >= c1 or r0 >= r1:
                     continue
             sub = dirs[r0:r1, c0:c1]
-            dist[k, r0:r1, c0:c1] = part.shape.intersect(eye, sub.reshape(-1, 3)).reshape(sub.shape[:2])
-        part_map = dist.argmin(0)
-        return part_map, np.take_along_axis(dist, part_map[None], 0)[0]
+            hit = part.shape.intersect(eye, sub.reshape(-1, 3)).reshape(sub.shape[:2])
+            closer = hit < t[r0:r1, c0:c1]
+            np.copyto(t[r0:r1, c0:c1], hit, where=closer)
+            np.copyto(surface_map[r0:r1, c0:c1], k, where=closer)
+        return surface_map, t
 
     def render_scene(self, scene: Scene, rng: np.random.Generator = None) -> dict:
         """Renders a scene; ``rng`` draws the pixel noise (no noise when None)."""
@@ -111,55 +119,57 @@ class SceneRenderer:
         cam = scene.camera
         eye, rot, intr = cam.position, cam.rotation, cam.intrinsics(h, w)
         dirs = self._rays_cam @ rot  # world ray directions (H, W, 3)
-        part_map, t = self._cast(scene, eye, rot, intr, dirs)
-        points = eye + t[..., None] * dirs
+        surface_map, t = self._cast(scene, eye, rot, intr, dirs)
+        depth = (t * self._rays_cam[..., 2]).astype(np.float32)
 
-        normal = np.zeros((h, w, 3))
-        albedo = np.zeros((h, w, 3))
-        region = np.zeros((h, w), dtype=np.int64)
-        seg = np.zeros((h, w), dtype=np.int64)
-        for k in np.flatnonzero(np.bincount(part_map.ravel(), minlength=len(scene.parts))):
-            part = scene.parts[k]
-            mask = part_map == k
-            n, coords, face = part.shape.surface(points[mask])
-            normal[mask] = n
-            if isinstance(part.material, tuple):
-                alb, parity = np.zeros_like(coords), np.zeros(len(coords), dtype=np.int64)
-                for f in np.unique(face):
-                    sel = face == f
-                    alb[sel], parity[sel] = part.material[f].albedo(coords[sel])
-                seg[mask] = np.asarray(part.label)[face]
+        # Shade pixels sorted by surface id, so that each surface owns one slice.
+        order = np.argsort(surface_map.ravel(), kind='stable')
+        bounds = np.cumsum(np.bincount(surface_map.ravel(), minlength=len(scene.parts) + ROOM_FACES - 1))
+        points = eye + np.take(t, order)[:, None] * np.take(dirs.reshape(-1, 3), order, axis=0)
+        normal, albedo = np.empty_like(points), np.empty_like(points)
+        region, seg = np.empty(h * w, dtype=np.int64), np.empty(h * w, dtype=np.int64)
+        room, start = scene.parts[0], 0
+        for sid, stop in enumerate(bounds):
+            if stop == start:
+                continue
+            span = slice(start, stop)
+            if sid < ROOM_FACES:
+                normal[span], coords, face = room.shape.surface(points[span], sid)
+                albedo[span], parity = room.material[sid].albedo(coords)
+                seg[span] = room.label[sid]
             else:
-                alb, parity = part.material.albedo(coords)
-                seg[mask] = part.label
-            albedo[mask] = alb
-            region[mask] = (k * 8 + face) * 2 + parity
+                part = scene.parts[sid - ROOM_FACES + 1]
+                normal[span], coords, face = part.shape.surface(points[span])
+                albedo[span], parity = part.material.albedo(coords)
+                seg[span] = part.label
+            region[span] = (sid * 8 + face) * 2 + parity
+            start = stop
 
         to_light = scene.light_position - points
-        light_dist = np.linalg.norm(to_light, axis=-1)
-        lambert = np.maximum((normal * to_light).sum(-1) / light_dist, 0.0)
+        light_dist = np.sqrt(np.einsum('ij,ij->i', to_light, to_light))
+        lambert = np.maximum(np.einsum('ij,ij->i', normal, to_light) / light_dist, 0.0)
         diffuse = 1.1 * lambert / (1.0 + (light_dist / 5.0) ** 2)
-        radiance = albedo * (scene.ambient + diffuse[..., None] * scene.light_color)
-        img = 255.0 * np.clip(radiance, 0.0, 1.0) ** (1 / 1.3)
+        radiance = albedo * (scene.ambient + diffuse[:, None] * scene.light_color)
+        inverse = np.empty_like(order)
+        inverse[order] = np.arange(h * w)
+        img = np.take(radiance, inverse, axis=0).reshape(h, w, 3) * 255.0 + 0.5
         if rng is not None and self.noise_std > 0:
-            img = img + rng.normal(0.0, self.noise_std, size=img.shape)
-        img = np.clip(np.rint(img), 0, 255).astype(np.uint8)
+            offset = rng.integers(self._noise.size // 2)
+            img += self._noise[offset:offset + img.size].reshape(img.shape)
 
-        depth = (t * self._rays_cam[..., 2]).astype(np.float32)
-        kp_world, kp_owner = [], []
-        for k, part in enumerate(scene.parts):
+        kp_world, kp_owner = [room.shape.keypoints(eye)], [np.zeros(8, dtype=np.int64)]
+        for sid, part in enumerate(scene.parts[1:], start=ROOM_FACES):
             if part.has_keypoints:
-                pts = part.shape.keypoints(eye)
-                kp_world.append(pts)
-                kp_owner.append(np.full(len(pts), k))
+                kp_world.append(part.shape.keypoints(eye))
+                kp_owner.append(np.full(len(kp_world[-1]), sid))
         uv = visible_keypoints((np.concatenate(kp_world) - eye) @ rot.T, np.concatenate(kp_owner), intr,
-                               part_map, depth, radius=max(1, round(w / 64)))
+                               np.where(surface_map < ROOM_FACES, 0, surface_map), depth, radius=max(1, round(w / 64)))
         return {
-            'img': img,
-            'seg': seg,
+            'img': np.clip(img, 0, 255).astype(np.uint8),
+            'seg': np.take(seg, inverse).reshape(h, w),
             'depth': depth,
-            'normal': (normal @ rot.T).astype(np.float32),
-            'edge': region_edges(region, depth),
+            'normal': (np.take(normal, inverse, axis=0) @ rot.T).astype(np.float32).reshape(h, w, 3),
+            'edge': region_edges(np.take(region, inverse).reshape(h, w), depth),
             'keypoint': gaussian_heatmap(uv, (h, w), self.keypoint_sigma),
             'camera': {'intrinsics': intr, 'rotation': rot, 'position': eye.copy()},
         }

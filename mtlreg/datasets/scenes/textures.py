@@ -5,11 +5,14 @@ import bisect
 import colorsys
 import itertools
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
 PLAIN, CHECKER, STRIPES, NOISE = range(4)
 TEXTURE_NAMES = ('plain', 'checker', 'stripes', 'noise')
+#: Angular frequencies (radians per period) of the three noise octaves.
+_WAVE_FREQS = 2 * np.pi * np.array([[0.5], [1.1], [2.3]])
 
 
 @dataclass
@@ -21,10 +24,10 @@ class Material:
         color2: Second RGB albedo mixed in by the pattern, shape (3,).
         kind: One of ``PLAIN``, ``CHECKER``, ``STRIPES``, ``NOISE``.
         scale: Pattern period in metres.
-        direction: Unit stripe direction, shape (3,).
+        direction: Unit stripe direction, shape (3,); None unless ``STRIPES``.
         phase: Pattern offset in periods, shape (3,); kept away from integers
             so that cell boundaries never fall on a flat face.
-        waves: Noise wave vectors in radians per metre, shape (K, 3).
+        waves: Noise wave vectors in radians per metre, shape (K, 3); None unless ``NOISE``.
         wave_phase: Noise wave phases in radians, shape (K,).
     """
 
@@ -32,9 +35,9 @@ class Material:
     color2: np.ndarray
     kind: int
     scale: float
-    direction: np.ndarray
+    direction: Optional[np.ndarray]
     phase: np.ndarray
-    waves: np.ndarray
+    waves: Optional[np.ndarray]
     wave_phase: np.ndarray
 
     def albedo(self, coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -64,7 +67,7 @@ def _hsv(h: float, s: float, v: float) -> np.ndarray:
 
 
 def random_material(rng: np.random.Generator, kind_probs=(0.3, 0.25, 0.25, 0.2),
-                    scale=(0.12, 0.5), saturation=(0.15, 0.8), value=(0.35, 0.95)) -> Material:
+                    scale=(0.15, 0.6), saturation=(0.15, 0.8), value=(0.35, 0.95)) -> Material:
     """Samples a material: texture kind, colours, period, direction and phases.
 
     Args:
@@ -88,8 +91,11 @@ def random_material(rng: np.random.Generator, kind_probs=(0.3, 0.25, 0.25, 0.2),
     else:
         color2 = _hsv(u[5], lerp(saturation, u[6]), lerp(value, u[7]))
     period = lerp(scale, u[8])
-    waves = g[3:].reshape(3, 3)
-    waves *= (2 * np.pi / period) * np.array([0.5, 1.1, 2.3])[:, None] / np.sqrt((waves ** 2).sum(1, keepdims=True))
-    return Material(color=_hsv(h, s, v), color2=color2, kind=kind, scale=period,
-                    direction=g[:3] / np.sqrt(g[:3] @ g[:3]), phase=0.2 + 0.6 * np.array(u[9:12]),
-                    waves=waves, wave_phase=2 * np.pi * np.array(u[12:15]))
+    direction = waves = None  # only stripes and noise need them
+    if kind == STRIPES:
+        direction = g[:3] / np.sqrt(g[:3] @ g[:3])
+    elif kind == NOISE:
+        waves = g[3:].reshape(3, 3)
+        waves *= _WAVE_FREQS / period / np.sqrt(np.einsum('ij,ij->i', waves, waves))[:, None]
+    return Material(color=_hsv(h, s, v), color2=color2, kind=kind, scale=period, direction=direction,
+                    phase=0.2 + 0.6 * np.array(u[9:12]), waves=waves, wave_phase=2 * np.pi * np.array(u[12:15]))

@@ -1,0 +1,2 @@
+"""Datasets of mtlreg."""
+from .scenes_dataset import ScenesDataset
