@@ -26,6 +26,6 @@ def init_cpu_process_group_if_needed(launcher: str) -> None:
 
 def default_model_wrapper_cfg() -> dict:
     """The wrapper config for distributed runs: DDP that keeps the model's ``train_step``."""
-    return dict(type='MultiTaskDistributedDataParallel',
+    return dict(type='mtlreg.MultiTaskDistributedDataParallel',
                 device_ids=None if not torch.cuda.is_available() else [int(os.environ.get('LOCAL_RANK', 0))],
                 broadcast_buffers=False, find_unused_parameters=True)

@@ -40,6 +40,8 @@ def resolve_task_config(cfg: Config) -> Config:
         evaluator = cfg.get(key)
         if isinstance(evaluator, dict) and evaluator.get('type') == 'MultiTaskEvaluator':
             evaluator.setdefault('tasks', tasks)
+            # MMEngine treats an evaluator dict without "metrics" as one metric's config
+            evaluator.setdefault('metrics', [])
     return cfg
 
 

@@ -1,0 +1,92 @@
+import pytest
+import torch
+
+from mtlreg.engine.runner import MultiTaskRunner, load_checkpoint_file, resolve_task_config
+from .tiny import tiny_cfg
+
+pytestmark = pytest.mark.slow
+
+
+def _train(cfg):
+    runner = MultiTaskRunner.from_cfg(cfg)
+    runner.train()
+    return runner
+
+
+def _losses(runner):
+    history, _ = runner.message_hub.get_scalar('train/loss').data
+    return list(history)
+
+
+def test_tasks_reach_model_and_evaluators(tmp_path):
+    cfg = resolve_task_config(tiny_cfg(tmp_path))
+    assert set(cfg.model.tasks) == {'seg', 'depth', 'normal', 'edge', 'keypoint'}
+    assert cfg.val_evaluator.tasks is cfg.model.tasks or set(cfg.val_evaluator.tasks) == set(cfg.model.tasks)
+
+
+def test_missing_tasks_key_is_named(tmp_path):
+    cfg = tiny_cfg(tmp_path)
+    cfg._cfg_dict.pop('tasks')
+    with pytest.raises(KeyError, match='missing key "tasks"'):
+        resolve_task_config(cfg)
+
+
+def test_resumed_run_continues_with_the_same_losses(tmp_path):
+    full = _train(tiny_cfg(tmp_path / 'full'))
+    reference = _losses(full)
+    assert len(reference) == 6
+    ckpt = tmp_path / 'full' / 'iter_3.pth'
+    assert ckpt.is_file()
+
+    cfg = tiny_cfg(tmp_path / 'resumed')
+    cfg.resume = True
+    cfg.load_from = str(ckpt)
+    resumed = _train(cfg)
+    torch.testing.assert_close(_losses(resumed)[-3:], reference[-3:], rtol=0, atol=0)
+    # parameters end identical too
+    for (name, a), b in zip(full.model.state_dict().items(), resumed.model.state_dict().values()):
+        torch.testing.assert_close(a, b, msg=name)
+
+
+def test_checkpoint_save_is_atomic(tmp_path, monkeypatch):
+    runner = _train(tiny_cfg(tmp_path, max_iters=3))
+    good = tmp_path / 'iter_3.pth'
+    before = good.read_bytes()
+
+    import mmengine.runner.runner as runner_module
+
+    def crash(checkpoint, filename, **kwargs):
+        with open(filename, 'wb') as f:
+            f.write(b'half a checkpoint')
+        raise KeyboardInterrupt('killed mid-save')
+
+    monkeypatch.setattr(runner_module, 'save_checkpoint', crash)
+    with pytest.raises(KeyboardInterrupt):
+        runner.save_checkpoint(str(tmp_path), 'iter_3.pth')
+    assert good.read_bytes() == before
+    assert load_checkpoint_file(str(good), trusted=True)['meta']['iter'] == 3
+
+
+def test_checkpoint_outside_work_dir_loads_tensors_only(tmp_path):
+    _train(tiny_cfg(tmp_path / 'a', max_iters=3))
+    ckpt = str(tmp_path / 'a' / 'iter_3.pth')
+    with pytest.raises(RuntimeError, match='trust_checkpoint=True'):
+        load_checkpoint_file(ckpt, trusted=False)
+    # a plain state dict is fine untrusted
+    state = load_checkpoint_file(ckpt, trusted=True)['state_dict']
+    plain = tmp_path / 'weights.pth'
+    torch.save({'state_dict': state}, plain)
+    cfg = tiny_cfg(tmp_path / 'b', max_iters=3)
+    runner = MultiTaskRunner.from_cfg(cfg)
+    runner.load_checkpoint(str(plain))
+    key = 'backbone.blocks.0.conv1.weight'
+    torch.testing.assert_close(runner.model.state_dict()[key], state[key])
+
+
+def test_wrong_data_path_or_missing_file_is_named(tmp_path):
+    cfg = tiny_cfg(tmp_path)
+    cfg.load_from = str(tmp_path / 'nope.pth')
+    runner = MultiTaskRunner.from_cfg(cfg)
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        runner.load_checkpoint(cfg.load_from)
+
