@@ -2,6 +2,6 @@
 _base_ = [
     '../_base_/models/resnet18_shared_bottom.py',
     '../_base_/datasets/scenes_5task.py',
-    '../_base_/schedules/iter_2k_adam.py',
+    '../_base_/schedules/iter_1k_adam.py',
     '../_base_/default_runtime.py',
 ]

@@ -1,2 +1,3 @@
 """Datasets of mtlreg."""
 from .scenes_dataset import ScenesDataset
+from .mnist_dataset import MNISTDataset

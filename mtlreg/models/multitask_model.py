@@ -193,7 +193,7 @@ def validate_tasks(tasks: dict[str, dict]) -> dict[str, dict]:
         if not isinstance(spec, dict):
             raise TypeError(f'tasks.{name}: expected a dict, got {type(spec).__name__}')
         for key in ('head', 'loss'):
-            if key not in spec:
+            if spec.get(key) is None:
                 raise KeyError(f'tasks.{name}: missing key {key!r} (a task declares head, loss, metric, weight)')
         unknown = set(spec) - _TASK_KEYS
         if unknown:

@@ -1,10 +1,21 @@
-"""Measure how many procedural scenes samples per second are rendered or read from the caches."""
+"""Measure how many scenes samples per second are rendered or read from the caches, against the model's consumption."""
 import argparse
+import os
 import tempfile
 import time
 
+os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
+
+import torch  # noqa: E402
+from mmengine.config import Config  # noqa: E402
+from mmengine.dataset import default_collate  # noqa: E402
+from mmengine.optim import OptimWrapper  # noqa: E402
+
 from mtlreg.datasets.scenes import SceneRenderer
 from mtlreg.datasets.scenes_dataset import ScenesDataset
+from mtlreg.engine.runner import resolve_task_config
+from mtlreg.registry import MODELS, TRANSFORMS
+from mtlreg.utils import register_all_modules
 
 
 def measure_render_rate(resolution: int, num: int, seed: int = 0) -> float:
@@ -40,14 +51,49 @@ def measure_dataset_rate(resolution: int, num: int, cache: str = 'none') -> floa
         return len(dataset) / (time.perf_counter() - start)
 
 
+def measure_model_rate(config: str, iters: int = 10) -> tuple[float, int]:
+    """Computes training samples consumed per second by a config's model (batch of its train loader).
+
+    Returns:
+        (samples per second, batch size).
+    """
+    register_all_modules()
+    cfg = resolve_task_config(Config.fromfile(config))
+    loader = cfg.train_dataloader
+    pipeline = [TRANSFORMS.build(t) for t in loader.dataset.pipeline]
+    dataset = ScenesDataset(split='train', resolution=loader.dataset.resolution, max_samples=loader.batch_size)
+    samples = []
+    for i in range(loader.batch_size):
+        sample = dataset[i]
+        for t in pipeline:
+            sample = t(sample)
+        samples.append(sample)
+    batch = default_collate(samples)
+    model = MODELS.build(cfg.model).train()
+    optim = OptimWrapper(torch.optim.Adam(model.parameters(), lr=1e-3))
+    model.train_step(batch, optim)  # warm up
+    start = time.perf_counter()
+    for _ in range(iters):
+        model.train_step(batch, optim)
+    return iters * loader.batch_size / (time.perf_counter() - start), loader.batch_size
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--resolution', type=int, nargs='+', default=[64, 128], help='image sizes to measure')
     parser.add_argument('--num', type=int, default=200, help='samples per measurement')
     parser.add_argument('--no-cache', action='store_true', help='only measure rendering')
+    parser.add_argument('--config', help='also measure the training consumption of this config and the ratio')
     args = parser.parse_args()
+    consumed = None
+    if args.config:
+        consumed, batch = measure_model_rate(args.config)
+        print(f'model ({os.path.basename(args.config)}, batch {batch}): {consumed:8.1f} samples/s consumed '
+              f'({consumed / batch:.2f} it/s)')
     for res in args.resolution:
-        print(f'{res}x{res} render: {measure_render_rate(res, args.num):8.1f} samples/s')
+        rendered = measure_render_rate(res, args.num)
+        ratio = f'  ({rendered / consumed:.1f}x the model\'s consumption)' if consumed else ''
+        print(f'{res}x{res} render: {rendered:8.1f} samples/s{ratio}')
         if not args.no_cache:
             for cache in ('none', 'disk', 'memory'):
                 rate = measure_dataset_rate(res, args.num, cache)

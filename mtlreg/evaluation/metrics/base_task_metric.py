@@ -4,12 +4,15 @@ from __future__ import annotations
 import math
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
 from torch import Tensor
+
+#: Inputs accepted by the static metric functions.
+ArrayLike = Union[Tensor, np.ndarray]
 
 
 class BaseTaskMetric(BaseMetric):
@@ -20,7 +23,10 @@ class BaseTaskMetric(BaseMetric):
     its own ``task``, turns it into a small dict of sufficient statistics with
     :meth:`compute_stats` (sums, counts, per-class areas, ...) and turns the
     statistics summed over the dataset into metric values with
-    :meth:`metrics_from_stats`.
+    :meth:`metrics_from_stats`. Both are static, so that :meth:`calculate`
+    scores tensors without building a metric; a subclass whose settings they
+    need overrides :meth:`sample_stats` or :meth:`stats_to_metrics` to pass
+    them on.
 
     One statistics dict is stored per sample (never per batch) so that
     MMEngine's ``collect_results`` can drop the samples a distributed sampler
@@ -58,13 +64,74 @@ class BaseTaskMetric(BaseMetric):
     def metric_names(self) -> tuple[str, ...]:
         """tuple[str, ...]: Names of the outputs, without the prefix."""
 
+    @staticmethod
     @abstractmethod
-    def sample_stats(self, pred: Tensor, gt: Tensor) -> dict:
-        """Returns the sufficient statistics of one sample."""
+    def compute_stats(pred: ArrayLike, gt: ArrayLike) -> dict:
+        """Computes the sufficient statistics of one or more samples.
 
+        Subclasses may take their settings as further arguments.
+
+        Args:
+            pred (Tensor | np.ndarray): The prediction.
+            gt (Tensor | np.ndarray): The ground truth.
+
+        Returns:
+            dict: Statistics that :meth:`reduce_stats` can reduce over samples.
+        """
+
+    @staticmethod
     @abstractmethod
+    def metrics_from_stats(stats: dict) -> dict:
+        """Computes the metric values from accumulated statistics.
+
+        Subclasses may take their settings as further arguments.
+
+        Args:
+            stats (dict): Statistics of :meth:`compute_stats` reduced over
+                samples.
+
+        Returns:
+            dict: Metric values keyed by :attr:`metric_names`; NaN where
+            nothing was counted.
+        """
+
+    @classmethod
+    def calculate(cls, pred: ArrayLike, gt: ArrayLike, *args: Any, **kwargs: Any) -> dict:
+        """Computes the metrics of one or more samples in one call.
+
+        Args:
+            pred (Tensor | np.ndarray): The prediction.
+            gt (Tensor | np.ndarray): The ground truth.
+            *args (Any): Further positional arguments of :meth:`compute_stats`.
+            **kwargs (Any): Further keyword arguments of :meth:`compute_stats`.
+
+        Returns:
+            dict: The metric values of :meth:`metrics_from_stats`.
+        """
+        return cls.metrics_from_stats(cls.compute_stats(pred, gt, *args, **kwargs))
+
+    def sample_stats(self, pred: Tensor, gt: Tensor) -> dict:
+        """Returns the sufficient statistics of one sample.
+
+        Args:
+            pred (Tensor): The prediction of the sample.
+            gt (Tensor): The ground truth of the sample.
+
+        Returns:
+            dict: :meth:`compute_stats` of the sample.
+        """
+        return self.compute_stats(pred, gt)
+
     def stats_to_metrics(self, stats: dict) -> dict:
-        """Turns statistics summed over the dataset into metric values."""
+        """Turns statistics summed over the dataset into metric values.
+
+        Args:
+            stats (dict): The reduced statistics of all samples.
+
+        Returns:
+            dict: :meth:`metrics_from_stats` of the statistics.
+        """
+        return self.metrics_from_stats(stats)
 
     def get_pred_gt(self, sample: Mapping) -> tuple[Tensor, Tensor]:
         """Reads ``(pred, gt)`` of this metric's task from one sample.
@@ -156,6 +223,30 @@ class BaseTaskMetric(BaseMetric):
             else:
                 reduced[key] = sum(values)
         return reduced
+
+    @staticmethod
+    def averages(stats: Mapping, keys: Mapping[str, str], scale: float = 1.0) -> dict:
+        """Divides accumulated statistics by the accumulated ``stats['count']``.
+
+        Args:
+            stats (Mapping): Reduced statistics holding ``'count'``.
+            keys (Mapping[str, str]): Output name to the name of the statistic
+                it averages, in output order.
+            scale (float): Factor of every output, e.g. 100 for percent.
+                Defaults to 1.
+
+        Returns:
+            dict: ``scale * stats[key] / stats['count']`` per output name;
+            NaN for a zero count.
+
+        Examples:
+            >>> BaseTaskMetric.averages({'count': 4, 'n_ok': 3}, {'acc': 'n_ok'}, scale=100.0)
+            {'acc': 75.0}
+            >>> BaseTaskMetric.averages({'count': 0, 'sum': 0.0}, {'mean': 'sum'})
+            {'mean': nan}
+        """
+        n = stats['count']
+        return {name: scale * stats[key] / n if n else math.nan for name, key in keys.items()}
 
     @staticmethod
     def match_shapes(pred: Tensor, gt: Tensor, task: str = '') -> tuple[Tensor, Tensor]:

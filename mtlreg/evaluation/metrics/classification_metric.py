@@ -1,17 +1,10 @@
 """Top-1 accuracy of image classification."""
 from __future__ import annotations
 
-import math
-from typing import Optional, Union
-
-import numpy as np
 import torch
-from torch import Tensor
 
 from mtlreg.registry import METRICS
-from .base_task_metric import BaseTaskMetric
-
-ArrayLike = Union[Tensor, np.ndarray]
+from .base_task_metric import ArrayLike, BaseTaskMetric
 
 
 @METRICS.register_module()
@@ -23,13 +16,7 @@ class ClassificationMetric(BaseTaskMetric):
     dimension are arg-maxed first. Per sample, the number of correct
     predictions and of labels are stored.
 
-    Args:
-        task (str): Name of the task whose entry is read from each sample.
-        prefix (str, optional): Prefix of the result keys. Defaults to
-            ``task``.
-        collect_device (str): Device used to gather results across ranks.
-            Defaults to ``'cpu'``.
-        collect_dir (str, optional): Directory used to gather results on cpu.
+    Takes the arguments of :class:`BaseTaskMetric`.
 
     Examples:
         >>> ClassificationMetric.calculate(torch.tensor([0, 2, 1, 1]), torch.tensor([0, 1, 1, 1]))
@@ -38,20 +25,8 @@ class ClassificationMetric(BaseTaskMetric):
         {'accuracy': 50.0}
     """
 
-    lower_is_better: frozenset[str] = frozenset()
-
-    def __init__(self,
-                 task: str,
-                 prefix: Optional[str] = None,
-                 collect_device: str = 'cpu',
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(task, prefix=prefix, collect_device=collect_device,
-                         collect_dir=collect_dir)
-
-    @property
-    def metric_names(self) -> tuple[str, ...]:
-        """tuple[str, ...]: ``('accuracy',)``."""
-        return ('accuracy',)
+    #: Names of the outputs, without the prefix.
+    metric_names: tuple[str, ...] = ('accuracy',)
 
     @staticmethod
     def compute_stats(pred: ArrayLike, gt: ArrayLike) -> dict:
@@ -76,34 +51,5 @@ class ClassificationMetric(BaseTaskMetric):
 
     @staticmethod
     def metrics_from_stats(stats: dict) -> dict:
-        """Computes the accuracy from accumulated counts.
-
-        Args:
-            stats (dict): Counts of :meth:`compute_stats` summed over samples.
-
-        Returns:
-            dict: ``{'accuracy': float}`` in percent; NaN for zero samples.
-        """
-        n = stats['count']
-        return {'accuracy': 100.0 * stats['correct'] / n if n else math.nan}
-
-    @staticmethod
-    def calculate(pred: ArrayLike, gt: ArrayLike) -> dict:
-        """Computes the accuracy in one call.
-
-        Args:
-            pred (Tensor | np.ndarray): Predicted class ids or scores.
-            gt (Tensor | np.ndarray): Ground-truth class ids.
-
-        Returns:
-            dict: ``{'accuracy': float}``.
-        """
-        return ClassificationMetric.metrics_from_stats(ClassificationMetric.compute_stats(pred, gt))
-
-    def sample_stats(self, pred: Tensor, gt: Tensor) -> dict:
-        """Returns the correct and total counts of one sample."""
-        return self.compute_stats(pred, gt)
-
-    def stats_to_metrics(self, stats: dict) -> dict:
-        """Returns the accuracy from the summed counts."""
-        return self.metrics_from_stats(stats)
+        """Returns ``{'accuracy': float}`` in percent; NaN for zero samples."""
+        return BaseTaskMetric.averages(stats, {'accuracy': 'correct'}, scale=100.0)

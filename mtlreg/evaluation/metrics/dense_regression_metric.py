@@ -1,17 +1,10 @@
 """Mean absolute error of dense regression tasks (keypoint heatmaps, edges)."""
 from __future__ import annotations
 
-import math
-from typing import Optional, Union
-
-import numpy as np
 import torch
-from torch import Tensor
 
 from mtlreg.registry import METRICS
-from .base_task_metric import BaseTaskMetric
-
-ArrayLike = Union[Tensor, np.ndarray]
+from .base_task_metric import ArrayLike, BaseTaskMetric
 
 
 @METRICS.register_module()
@@ -24,13 +17,7 @@ class DenseRegressionMetric(BaseTaskMetric):
     (Zamir et al. 2018; Standley et al. 2020). No pixel is left out. Per
     sample, the sum of absolute errors and the pixel count are stored.
 
-    Args:
-        task (str): Name of the task whose entry is read from each sample.
-        prefix (str, optional): Prefix of the result keys. Defaults to
-            ``task``.
-        collect_device (str): Device used to gather results across ranks.
-            Defaults to ``'cpu'``.
-        collect_dir (str, optional): Directory used to gather results on cpu.
+    Takes the arguments of :class:`BaseTaskMetric`.
 
     Examples:
         >>> pred = torch.tensor([[[0.0, 0.5], [1.0, 0.25]]])
@@ -40,19 +27,8 @@ class DenseRegressionMetric(BaseTaskMetric):
     """
 
     lower_is_better: frozenset[str] = frozenset({'mae'})
-
-    def __init__(self,
-                 task: str,
-                 prefix: Optional[str] = None,
-                 collect_device: str = 'cpu',
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(task, prefix=prefix, collect_device=collect_device,
-                         collect_dir=collect_dir)
-
-    @property
-    def metric_names(self) -> tuple[str, ...]:
-        """tuple[str, ...]: ``('mae',)``."""
-        return ('mae',)
+    #: Names of the outputs, without the prefix.
+    metric_names: tuple[str, ...] = ('mae',)
 
     @staticmethod
     def compute_stats(pred: ArrayLike, gt: ArrayLike) -> dict:
@@ -72,35 +48,5 @@ class DenseRegressionMetric(BaseTaskMetric):
 
     @staticmethod
     def metrics_from_stats(stats: dict) -> dict:
-        """Computes the MAE from accumulated statistics.
-
-        Args:
-            stats (dict): Statistics of :meth:`compute_stats` summed over
-                samples.
-
-        Returns:
-            dict: ``{'mae': float}``; NaN for zero pixels.
-        """
-        n = stats['count']
-        return {'mae': stats['sum_abs'] / n if n else math.nan}
-
-    @staticmethod
-    def calculate(pred: ArrayLike, gt: ArrayLike) -> dict:
-        """Computes the MAE of dense maps in one call.
-
-        Args:
-            pred (Tensor | np.ndarray): Predicted map.
-            gt (Tensor | np.ndarray): Ground-truth map.
-
-        Returns:
-            dict: ``{'mae': float}``.
-        """
-        return DenseRegressionMetric.metrics_from_stats(DenseRegressionMetric.compute_stats(pred, gt))
-
-    def sample_stats(self, pred: Tensor, gt: Tensor) -> dict:
-        """Returns the absolute-error sum and pixel count of one sample."""
-        return self.compute_stats(pred, gt)
-
-    def stats_to_metrics(self, stats: dict) -> dict:
-        """Returns the MAE from the summed statistics."""
-        return self.metrics_from_stats(stats)
+        """Returns ``{'mae': float}``; NaN for zero pixels."""
+        return BaseTaskMetric.averages(stats, {'mae': 'sum_abs'})

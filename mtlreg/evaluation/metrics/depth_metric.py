@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import math
-from typing import Optional, Union
+from typing import Optional
 
-import numpy as np
 import torch
 from torch import Tensor
 
 from mtlreg.registry import METRICS
-from .base_task_metric import BaseTaskMetric
-
-ArrayLike = Union[Tensor, np.ndarray]
+from .base_task_metric import ArrayLike, BaseTaskMetric
 
 
 @METRICS.register_module()
@@ -37,11 +34,9 @@ class DepthMetric(BaseTaskMetric):
         task (str): Name of the task whose entry is read from each sample.
         eps (float): Lower clamp of the prediction in the δ ratio.
             Defaults to 1e-6.
-        prefix (str, optional): Prefix of the result keys. Defaults to
-            ``task``.
-        collect_device (str): Device used to gather results across ranks.
-            Defaults to ``'cpu'``.
-        collect_dir (str, optional): Directory used to gather results on cpu.
+        prefix (str, optional): See :class:`BaseTaskMetric`.
+        collect_device (str): See :class:`BaseTaskMetric`.
+        collect_dir (str, optional): See :class:`BaseTaskMetric`.
 
     Examples:
         >>> pred = torch.tensor([[[1.0, 2.0, 5.0, 3.0]]])
@@ -52,6 +47,8 @@ class DepthMetric(BaseTaskMetric):
     """
 
     lower_is_better: frozenset[str] = frozenset({'abs_err', 'rel_err', 'rmse'})
+    #: Names of the outputs, without the prefix.
+    metric_names: tuple[str, ...] = ('abs_err', 'rel_err', 'rmse', 'delta1', 'delta2', 'delta3')
     _STAT_KEYS = ('count', 'sum_abs', 'sum_rel', 'sum_sq', 'n_delta1', 'n_delta2', 'n_delta3')
 
     def __init__(self,
@@ -65,11 +62,6 @@ class DepthMetric(BaseTaskMetric):
         if eps <= 0:
             raise ValueError(f'eps must be positive, got {eps}.')
         self.eps = float(eps)
-
-    @property
-    def metric_names(self) -> tuple[str, ...]:
-        """tuple[str, ...]: The names of the outputs."""
-        return ('abs_err', 'rel_err', 'rmse', 'delta1', 'delta2', 'delta3')
 
     @staticmethod
     def compute_stats(pred: ArrayLike, gt: ArrayLike, eps: float = 1e-6) -> dict:
@@ -114,36 +106,13 @@ class DepthMetric(BaseTaskMetric):
             dict: ``abs_err``, ``rel_err``, ``rmse`` (units of the depth) and
             ``delta1..3`` (percent); NaN where there is no valid pixel.
         """
-        n = stats['count']
-        if n == 0:
-            return {k: math.nan for k in ('abs_err', 'rel_err', 'rmse', 'delta1', 'delta2', 'delta3')}
-        return {
-            'abs_err': stats['sum_abs'] / n,
-            'rel_err': stats['sum_rel'] / n,
-            'rmse': math.sqrt(stats['sum_sq'] / n),
-            'delta1': 100.0 * stats['n_delta1'] / n,
-            'delta2': 100.0 * stats['n_delta2'] / n,
-            'delta3': 100.0 * stats['n_delta3'] / n,
-        }
-
-    @staticmethod
-    def calculate(pred: ArrayLike, gt: ArrayLike, eps: float = 1e-6) -> dict:
-        """Computes the depth metrics of depth maps in one call.
-
-        Args:
-            pred (Tensor | np.ndarray): Predicted depth.
-            gt (Tensor | np.ndarray): Ground-truth depth (``<= 0`` invalid).
-            eps (float): Lower clamp of the prediction in the δ ratio.
-
-        Returns:
-            dict: See :meth:`metrics_from_stats`.
-        """
-        return DepthMetric.metrics_from_stats(DepthMetric.compute_stats(pred, gt, eps))
+        out = BaseTaskMetric.averages(
+            stats, {'abs_err': 'sum_abs', 'rel_err': 'sum_rel', 'rmse': 'sum_sq'})
+        out['rmse'] = math.sqrt(out['rmse'])  # mean square -> root mean square
+        out.update(BaseTaskMetric.averages(
+            stats, {f'delta{k}': f'n_delta{k}' for k in (1, 2, 3)}, scale=100.0))
+        return out
 
     def sample_stats(self, pred: Tensor, gt: Tensor) -> dict:
         """Returns the error sums and δ counts of one sample."""
         return self.compute_stats(pred, gt, self.eps)
-
-    def stats_to_metrics(self, stats: dict) -> dict:
-        """Returns the depth metrics from the summed statistics."""
-        return self.metrics_from_stats(stats)

@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import math
-from typing import Optional, Union
+from typing import Optional
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from mtlreg.registry import METRICS
-from .base_task_metric import BaseTaskMetric
-
-ArrayLike = Union[Tensor, np.ndarray]
+from .base_task_metric import ArrayLike, BaseTaskMetric
 
 
 @METRICS.register_module()
@@ -39,11 +37,9 @@ class SegmentationMetric(BaseTaskMetric):
         num_classes (int): Number of classes; labels are ``0..num_classes-1``.
         ignore_index (int): Ground-truth label of pixels to leave out.
             Defaults to 255.
-        prefix (str, optional): Prefix of the result keys. Defaults to
-            ``task``.
-        collect_device (str): Device used to gather results across ranks.
-            Defaults to ``'cpu'``.
-        collect_dir (str, optional): Directory used to gather results on cpu.
+        prefix (str, optional): See :class:`BaseTaskMetric`.
+        collect_device (str): See :class:`BaseTaskMetric`.
+        collect_dir (str, optional): See :class:`BaseTaskMetric`.
 
     Examples:
         >>> pred = torch.tensor([[0, 1, 2], [1, 1, 0]])
@@ -53,7 +49,8 @@ class SegmentationMetric(BaseTaskMetric):
         {'mIoU': 55.56, 'pixel_acc': 80.0}
     """
 
-    lower_is_better: frozenset[str] = frozenset()
+    #: Names of the outputs, without the prefix.
+    metric_names: tuple[str, ...] = ('mIoU', 'pixel_acc')
 
     def __init__(self,
                  task: str,
@@ -68,11 +65,6 @@ class SegmentationMetric(BaseTaskMetric):
             raise ValueError(f'num_classes must be positive, got {num_classes}.')
         self.num_classes = int(num_classes)
         self.ignore_index = int(ignore_index)
-
-    @property
-    def metric_names(self) -> tuple[str, ...]:
-        """tuple[str, ...]: ``('mIoU', 'pixel_acc')``."""
-        return ('mIoU', 'pixel_acc')
 
     @staticmethod
     def compute_stats(pred: ArrayLike,
@@ -140,29 +132,6 @@ class SegmentationMetric(BaseTaskMetric):
         acc = 100.0 * float(inter.sum() / total) if total > 0 else math.nan
         return {'mIoU': miou, 'pixel_acc': acc}
 
-    @staticmethod
-    def calculate(pred: ArrayLike,
-                  gt: ArrayLike,
-                  num_classes: int,
-                  ignore_index: int = 255) -> dict:
-        """Computes mIoU and pixel accuracy of label maps in one call.
-
-        Args:
-            pred (Tensor | np.ndarray): Predicted class ids.
-            gt (Tensor | np.ndarray): Ground-truth class ids.
-            num_classes (int): Number of classes.
-            ignore_index (int): Ground-truth label to leave out.
-
-        Returns:
-            dict: ``{'mIoU': float, 'pixel_acc': float}`` in percent.
-        """
-        return SegmentationMetric.metrics_from_stats(
-            SegmentationMetric.compute_stats(pred, gt, num_classes, ignore_index))
-
     def sample_stats(self, pred: Tensor, gt: Tensor) -> dict:
         """Returns the per-class areas of one sample."""
         return self.compute_stats(pred, gt, self.num_classes, self.ignore_index)
-
-    def stats_to_metrics(self, stats: dict) -> dict:
-        """Returns mIoU and pixel accuracy from the summed areas."""
-        return self.metrics_from_stats(stats)

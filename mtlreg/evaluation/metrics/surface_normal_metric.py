@@ -3,16 +3,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Optional, Union
+from typing import Optional
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from mtlreg.registry import METRICS
-from .base_task_metric import BaseTaskMetric
-
-ArrayLike = Union[Tensor, np.ndarray]
+from .base_task_metric import ArrayLike, BaseTaskMetric
 
 
 @METRICS.register_module()
@@ -58,11 +56,9 @@ class SurfaceNormalMetric(BaseTaskMetric):
             ``'exact'``.
         hist_bin_width (float): Bin width in degrees of the histogram mode.
             Defaults to 0.01.
-        prefix (str, optional): Prefix of the result keys. Defaults to
-            ``task``.
-        collect_device (str): Device used to gather results across ranks.
-            Defaults to ``'cpu'``.
-        collect_dir (str, optional): Directory used to gather results on cpu.
+        prefix (str, optional): See :class:`BaseTaskMetric`.
+        collect_device (str): See :class:`BaseTaskMetric`.
+        collect_dir (str, optional): See :class:`BaseTaskMetric`.
 
     Examples:
         >>> gt = torch.tensor([0., 0., 1.]).view(3, 1, 1).expand(3, 1, 3)

@@ -1,0 +1,102 @@
+"""The command-line tools, run as a user runs them."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CONFIG = os.path.join('configs', 'baselines', 'shared_bottom_resnet18_scenes-5task.py')
+TINY = ['model.backbone.width_multiplier=0.125', 'head_channels=4', 'train_dataloader.batch_size=2',
+        'val_dataloader.batch_size=2', 'test_dataloader.batch_size=2', 'train_dataloader.dataset.resolution=32',
+        'val_dataloader.dataset.resolution=32', 'test_dataloader.dataset.resolution=32']
+
+
+def _run(*args, env=None):
+    return subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, PYTHONPATH=REPO, **(env or {})))
+
+
+def test_fast_dev_run_then_test_writes_metrics_json(tmp_path):
+    proc = _run('tools/train.py', CONFIG, '--work-dir', str(tmp_path), '--fast-dev-run', '--cfg-options', *TINY)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    run_dir = tmp_path / 'fast_dev_run'
+    ckpt = run_dir / 'iter_2.pth'
+    assert ckpt.is_file() and (run_dir / 'last_checkpoint').is_file()
+    log = proc.stdout + proc.stderr
+    assert 'Iter(val)' in log and 'seg/mIoU' in log
+
+    out = tmp_path / 'metrics.json'
+    proc = _run('tools/test.py', CONFIG, str(ckpt), '--work-dir', str(run_dir), '--out', str(out),
+                '--cfg-options', *TINY, 'test_dataloader.dataset.indices=4')
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(out.read_text())
+    for key in ('seg/mIoU', 'depth/abs_err', 'normal/median_angle', 'edge/mae', 'keypoint/mae'):
+        assert key in report['metrics']
+    assert report['parameters']['total'] > 0 and 'task/seg' in report['parameters']
+
+
+def test_test_tool_refuses_an_untrusted_full_checkpoint(tmp_path):
+    proc = _run('tools/train.py', CONFIG, '--work-dir', str(tmp_path / 'run'), '--fast-dev-run',
+                '--cfg-options', *TINY)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ckpt = tmp_path / 'run' / 'fast_dev_run' / 'iter_2.pth'
+    other = tmp_path / 'elsewhere'
+    proc = _run('tools/test.py', CONFIG, str(ckpt), '--work-dir', str(other), '--cfg-options', *TINY,
+                'test_dataloader.dataset.indices=2')
+    assert proc.returncode != 0 and '--trust-checkpoint' in proc.stderr
+    proc = _run('tools/test.py', CONFIG, str(ckpt), '--work-dir', str(other), '--trust-checkpoint',
+                '--cfg-options', *TINY, 'test_dataloader.dataset.indices=2')
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+@pytest.mark.parametrize('options,message', [
+    (['model.backbone.type=ResNot'], 'ResNot is not in the mtlreg::backbone registry'),
+    (['tasks.seg.loss.type=NoLoss'], 'NoLoss is not in the mtlreg::loss registry'),
+    (['tasks.seg.head=None'], 'tasks.seg'),
+    (['train_dataloader.dataset.split=training'], "'training'"),
+])
+def test_bad_configs_stop_with_an_error_naming_the_culprit(tmp_path, options, message):
+    proc = _run('tools/train.py', CONFIG, '--work-dir', str(tmp_path), '--fast-dev-run', '--cfg-options', *TINY,
+                *options)
+    assert proc.returncode != 0
+    assert message in proc.stderr, proc.stderr[-2000:]
+
+
+def test_missing_config_file_is_named(tmp_path):
+    proc = _run('tools/train.py', str(tmp_path / 'nope.py'))
+    assert proc.returncode != 0 and 'config file not found' in proc.stderr and 'nope.py' in proc.stderr
+
+
+def test_print_config_resolves_tasks_and_list_modules_lists_registries():
+    proc = _run('tools/misc/print_config.py', CONFIG)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "type='MultiTaskModel'" in proc.stdout and 'SurfaceNormalMetric' in proc.stdout
+    proc = _run('tools/misc/list_modules.py')
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for name in ('backbones', 'DilatedResNet', 'policies', 'SharedBottomPolicy', 'balancers', 'StaticBalancer',
+                 'losses', 'NormalCosineLoss', 'metrics', 'SegmentationMetric', 'datasets', 'ScenesDataset',
+                 'transforms', 'Albumentations'):
+        assert name in proc.stdout, name
+
+
+def test_real_data_config_trains_on_mnist(tmp_path):
+    from tests.conftest import SHARED_DATA
+    root = os.path.join(SHARED_DATA, 'mnist')
+    if not os.path.isdir(root):
+        pytest.skip('the shared MNIST copy is not beside the repository')
+    roots = [f'{k}_dataloader.dataset.data_root={root}' for k in ('train', 'val', 'test')]
+    proc = _run('tools/train.py', 'configs/baselines/single_task_vgg16bn_mnist.py', '--work-dir', str(tmp_path),
+                '--fast-dev-run', '--cfg-options', *roots)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'digit/accuracy' in proc.stdout + proc.stderr
+
+
+def test_wrong_data_path_is_named(tmp_path):
+    proc = _run('tools/train.py', 'configs/baselines/single_task_vgg16bn_mnist.py', '--work-dir', str(tmp_path),
+                '--fast-dev-run', '--cfg-options', f'train_dataloader.dataset.data_root={tmp_path}/missing')
+    assert proc.returncode != 0
+    assert f"data_root '{tmp_path}/missing' lacks" in proc.stderr
