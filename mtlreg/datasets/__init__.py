@@ -1,3 +1,4 @@
 """Datasets of mtlreg."""
 from .scenes_dataset import ScenesDataset
 from .mnist_dataset import MNISTDataset
+from . import transforms  # noqa: F401  (registers the transforms)
