@@ -62,9 +62,9 @@ class MultiTaskRunner(Runner):
       run arbitrary code.
     """
 
-    def __init__(self, *args, trust_checkpoint: bool = False, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.trust_checkpoint = trust_checkpoint
+        self.trust_checkpoint = bool(self.cfg.get('trust_checkpoint', False))
         self._resuming = False
         #: generator states to restore once the train loop has skipped seen data
         self.pending_random_state = None
@@ -74,9 +74,7 @@ class MultiTaskRunner(Runner):
         cfg = resolve_task_config(cfg)
         if cfg.get('launcher', 'none') != 'none' and cfg.get('model_wrapper_cfg') is None:
             cfg.model_wrapper_cfg = default_model_wrapper_cfg()
-        runner = super().from_cfg(cfg)
-        runner.trust_checkpoint = bool(cfg.get('trust_checkpoint', False))
-        return runner
+        return super().from_cfg(cfg)
 
     # ------------------------------------------------------------- saving
     def save_checkpoint(self, out_dir: str, filename: str, *args, **kwargs) -> None:
@@ -111,8 +109,7 @@ class MultiTaskRunner(Runner):
     def _is_trusted(self, filename: str) -> bool:
         if self._resuming or self.trust_checkpoint:
             return True
-        inside = osp.realpath(filename).startswith(osp.realpath(self.work_dir) + os.sep)
-        return inside
+        return osp.realpath(filename).startswith(osp.realpath(self.work_dir) + os.sep)
 
 
 def load_checkpoint_file(filename: str, map_location='cpu', trusted: bool = False) -> dict:

@@ -23,11 +23,10 @@ def gated_residual_block(block: nn.Module, x: torch.Tensor, gate: torch.Tensor |
     """
     if gate is None:
         return block(x)
-    if not torch.is_tensor(gate) or gate.requires_grad is False:
-        g = float(gate)
-        if g == 1.0:
+    if not (torch.is_tensor(gate) and gate.requires_grad):  # a constant gate: skip the unused branch
+        if float(gate) == 1.0:
             return block(x)
-        if g == 0.0:
+        if float(gate) == 0.0:
             return shortcut(block, x)
     return gate * block(x) + (1 - gate) * shortcut(block, x)
 

@@ -41,7 +41,7 @@ class VGG16BN(GatedBackbone):
             raise ValueError(f'VGG16BN: output_stride must be 8, 16 or 32, got {output_stride}')
         strided_pools = {8: 3, 16: 4, 32: 5}[output_stride]
         self.units = nn.ModuleList()
-        self.pool_after = {}
+        self.pools = nn.ModuleDict()
         dilation, c_in, index = 1, in_channels, 0
         for stage, (channels, n) in enumerate(_VGG16_STAGES):
             c_out = max(1, int(round(channels * width_multiplier)))
@@ -49,11 +49,9 @@ class VGG16BN(GatedBackbone):
                 self.units.append(ConvBNReLU(c_in, c_out, dilation))
                 c_in, index = c_out, index + 1
             stride = 2 if stage < strided_pools else 1
-            self.pool_after[index - 1] = nn.MaxPool2d(3, stride, 1) if stride == 1 else nn.MaxPool2d(2, 2)
+            self.pools[str(index - 1)] = nn.MaxPool2d(3, 1, 1) if stride == 1 else nn.MaxPool2d(2, 2)
             if stride == 1 and stage < 4:
                 dilation *= 2
-        self.pools = nn.ModuleDict({str(k): v for k, v in self.pool_after.items()})
-        del self.pool_after
         self.unit_grid = (len(self.units),)
         self.out_channels = c_in
         self.output_stride = output_stride
