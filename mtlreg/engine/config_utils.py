@@ -48,10 +48,19 @@ def apply_fast_dev_run(cfg: Config, iters: int = 2) -> None:
             continue
         loader.num_workers = 0
         loader.persistent_workers = False
-        dataset = loader.dataset
-        if 'indices' not in dataset and dataset.get('type') not in ('ConcatDataset', 'RepeatDataset'):
-            dataset.indices = loader.batch_size * iters
+        limit_dataset(loader.dataset, loader.batch_size * iters)
     hooks = cfg.default_hooks
     hooks.logger.interval = 1
     hooks.checkpoint.interval = iters
     cfg.work_dir = osp.join(cfg.work_dir, 'fast_dev_run')
+
+
+def limit_dataset(dataset: dict, num: int) -> None:
+    """Keep the first ``num`` samples of a dataset config (of each member of a wrapping dataset)."""
+    members = dataset.get('datasets', dataset.get('dataset'))
+    if members is None:
+        dataset.setdefault('indices', num)
+    else:
+        for member in (members.values() if isinstance(members, dict) else
+                       members if isinstance(members, list) else [members]):
+            limit_dataset(member, num)

@@ -82,10 +82,12 @@ def test_metric_list_per_task():
     assert res['d/abs_err'] == pytest.approx(1.0) and res['d/mae'] == pytest.approx(1.5)
 
 
-def test_sample_missing_task_raises():
+def test_task_no_sample_carries_raises():
+    # per-task batches: a sample without a task is skipped, but a task that no sample carried is named
     evaluator = build(tasks=TASKS)
-    with pytest.raises(KeyError, match="task 'depth'"):
-        evaluator.process(data_samples=[{'seg': {'pred': SEG_PRED, 'gt': SEG_GT}}])
+    evaluator.process(data_samples=[{'seg': {'pred': SEG_PRED, 'gt': SEG_GT}}])
+    with pytest.raises(KeyError, match=r"task 'depth', but no sample carried it.*\['seg'\]"):
+        evaluator.evaluate(1)
 
 
 def test_reference_errors_at_construction():

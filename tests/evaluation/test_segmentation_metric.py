@@ -98,7 +98,8 @@ def test_shape_mismatch_raises():
 
 def test_missing_task_key_raises():
     metric = SegmentationMetric(task='seg', num_classes=4)
-    with pytest.raises(KeyError, match=r"task 'seg'.*\['depth'\]"):
-        metric.process(None, [{'depth': {'pred': PRED, 'gt': GT}}])
+    metric.process(None, [{'depth': {'pred': PRED, 'gt': GT}}])  # another task's sample is skipped
+    with pytest.raises(KeyError, match=r"task 'seg', but no sample carried it.*\['depth'\]"):
+        metric.compute_metrics(metric.results)
     with pytest.raises(KeyError, match="no 'gt'"):
         metric.process(None, [{'seg': {'pred': PRED}}])

@@ -100,3 +100,19 @@ def test_wrong_data_path_is_named(tmp_path):
                 '--fast-dev-run', '--cfg-options', f'train_dataloader.dataset.data_root={tmp_path}/missing')
     assert proc.returncode != 0
     assert f"data_root '{tmp_path}/missing' lacks" in proc.stderr
+
+
+def test_per_task_batches_train_on_mnist_and_fashion(tmp_path):
+    from tests.conftest import SHARED_DATA
+    if not all(os.path.isdir(os.path.join(SHARED_DATA, n)) for n in ('mnist', 'fashion_mnist')):
+        pytest.skip('the shared MNIST / Fashion-MNIST copies are not beside the repository')
+    roots = [f'{split}_dataloader.dataset.datasets.{task}.data_root={os.path.join(SHARED_DATA, name)}'
+             for split in ('train', 'val') for task, name in (('digit', 'mnist'), ('clothes', 'fashion_mnist'))]
+    proc = _run('tools/train.py', 'configs/baselines/shared_bottom_vgg16bn_mnist-fashion.py', '--work-dir',
+                str(tmp_path), '--fast-dev-run', '--cfg-options', *roots)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-3000:]
+    # one task per batch: the first iteration logs only the first task's loss
+    first = next(line for line in log.splitlines() if 'Iter(train) [1/2]' in line)
+    assert 'loss_digit' in first and 'loss_clothes' not in first
+    assert 'digit/accuracy' in log and 'clothes/accuracy' in log

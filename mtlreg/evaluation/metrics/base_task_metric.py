@@ -58,6 +58,7 @@ class BaseTaskMetric(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix or task,
                          collect_dir=collect_dir)
         self.task = task
+        self._tasks_seen: set = set()
 
     @property
     @abstractmethod
@@ -174,6 +175,10 @@ class BaseTaskMetric(BaseMetric):
                 sample as ``{task: {'pred': Tensor, 'gt': Tensor}}``.
         """
         for sample in data_samples:
+            if isinstance(sample, Mapping) and self.task not in sample:
+                # per-task batches: a sample of another task; remembered to name a misnamed task
+                self._tasks_seen.update(sample)
+                continue
             pred, gt = self.get_pred_gt(sample)
             try:
                 stats = self.sample_stats(pred, gt)
@@ -192,7 +197,13 @@ class BaseTaskMetric(BaseMetric):
             :meth:`evaluate`). Every value is NaN when no sample was
             processed.
         """
+        seen, self._tasks_seen = self._tasks_seen, set()
         if not results:
+            if seen:
+                raise KeyError(
+                    f'{type(self).__name__} evaluates task {self.task!r}, but no sample carried it; the '
+                    f'samples carried {sorted(seen)}. Check the task names of the metric and '
+                    'of the model outputs.')
             return {name: math.nan for name in self.metric_names}
         return self.stats_to_metrics(self.reduce_stats(results, self._concat_keys))
 

@@ -1,0 +1,40 @@
+# Two classification tasks on different images: MNIST digits and Fashion-MNIST clothes.
+# Every batch holds one task's samples; the tasks take turns (TaskRotationBatchSampler).
+mnist_root = 'data/mnist'
+fashion_root = 'data/fashion_mnist'
+pipeline = [dict(type='PackMultiTaskInputs', mean=(0.1307,), std=(0.3081,))]
+
+
+def _datasets(split):
+    return dict(type='TaskConcatDataset', datasets=dict(
+        digit=dict(type='MNISTDataset', data_root=mnist_root, split=split, label='digit', pipeline=pipeline),
+        clothes=dict(type='MNISTDataset', data_root=fashion_root, split=split, label='clothes', pipeline=pipeline)))
+
+
+train_dataloader = dict(
+    batch_size=64, num_workers=0,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    batch_sampler=dict(type='TaskRotationBatchSampler'),
+    collate_fn=dict(type='default_collate'),
+    dataset=_datasets('train'))
+val_dataloader = dict(
+    batch_size=256, num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    batch_sampler=dict(type='TaskRotationBatchSampler', infinite=False, shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=_datasets('val'))
+test_dataloader = dict(
+    batch_size=256, num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    batch_sampler=dict(type='TaskRotationBatchSampler', infinite=False, shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=_datasets('test'))
+del _datasets
+
+tasks = dict(
+    digit=dict(head=dict(type='LinearClassificationHead', num_classes=10),
+               loss=dict(type='CrossEntropyLoss'), metric=dict(type='ClassificationMetric'), weight=1.0),
+    clothes=dict(head=dict(type='LinearClassificationHead', num_classes=10),
+                 loss=dict(type='CrossEntropyLoss'), metric=dict(type='ClassificationMetric'), weight=1.0))
+val_evaluator = dict(type='MultiTaskEvaluator')
+test_evaluator = val_evaluator
