@@ -29,19 +29,9 @@ def enable_amp(cfg: Config) -> None:
 
 
 def apply_fast_dev_run(cfg: Config, iters: int = 2) -> None:
-    """Shrink a config to a couple of iterations, one validation and one checkpoint.
-
-    Every stage of a staged schedule (``train_cfg.stages``) is shortened the
-    same way, so each stage's transition runs once.
-    """
-    train_cfg = cfg.train_cfg
-    if 'stages' in train_cfg:
-        for stage in train_cfg.stages:
-            stage.iters = iters
-        train_cfg.pop('max_iters', None)
-    else:
-        train_cfg.max_iters = iters
-    train_cfg.val_interval = iters * max(1, len(train_cfg.get('stages', [None])))
+    """Shrink a config to a couple of iterations, one validation and one checkpoint."""
+    cfg.train_cfg.max_iters = iters
+    cfg.train_cfg.val_interval = iters
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg.get(key)
         if loader is None:
