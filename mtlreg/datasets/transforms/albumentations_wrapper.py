@@ -19,7 +19,8 @@ import numpy as np
 os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 import albumentations as A  # noqa: E402
 
-from mtlreg.registry import TRANSFORMS  # noqa: E402
+from mtlreg.registry import TRANSFORMS
+from .base import BaseTransform  # noqa: E402
 
 #: Value written into label pixels that a transform fills (padding, the corners
 #: uncovered by a rotation, dropped-out regions), per label kind.
@@ -131,7 +132,7 @@ def _orthogonal_part(jac: np.ndarray) -> np.ndarray | None:
 
 
 @TRANSFORMS.register_module()
-class Albumentations:
+class Albumentations(BaseTransform):
     """Applies an albumentations pipeline jointly to the image and its dense labels.
 
     Every key of ``results['label_types']`` whose kind is ``'segmentation'``,
@@ -352,16 +353,6 @@ class Albumentations:
             results[key] = arr
         return results
 
-    def __call__(self, results: dict) -> dict:
-        """Augments a sample; see :meth:`transform`.
-
-        Args:
-            results: Sample dict.
-
-        Returns:
-            The augmented sample dict.
-        """
-        return self.transform(results)
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}(transforms={self.transforms_cfg!r}, label_fill={self.label_fill!r})'

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from mtlreg.registry import TRANSFORMS
+from .base import BaseTransform
 
 #: Label kinds understood by :class:`PackMultiTaskInputs`.
 PACKABLE_LABEL_TYPES = ('segmentation', 'depth', 'normal', 'dense', 'class')
@@ -67,7 +68,7 @@ def _as_stats(mean: Sequence[float] | float, std: Sequence[float] | float) -> tu
 
 
 @TRANSFORMS.register_module()
-class NormalizeImage:
+class NormalizeImage(BaseTransform):
     """Computes ``(img / 255 - mean) / std`` as float32 for ``results['img']``.
 
     A uint8 image is first scaled to [0, 1]; a floating-point image is assumed
@@ -116,16 +117,6 @@ class NormalizeImage:
         results['img'] = normalize_image(img, self.mean, self.std)
         return results
 
-    def __call__(self, results: dict) -> dict:
-        """Normalises the image of a sample; see :meth:`transform`.
-
-        Args:
-            results: Sample dict.
-
-        Returns:
-            The sample dict.
-        """
-        return self.transform(results)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(mean={self.mean.tolist()}, std={self.std.tolist()}, '
@@ -181,7 +172,7 @@ def pack_label(key: str, kind: str, value) -> torch.Tensor:
 
 
 @TRANSFORMS.register_module()
-class PackMultiTaskInputs:
+class PackMultiTaskInputs(BaseTransform):
     """Packs a sample into ``{'inputs': Tensor[C, H, W], 'data_samples': {key: Tensor}}``.
 
     ``results['img']`` (HxW or HxWxC) becomes a normalised float32 [C, H, W]
@@ -249,16 +240,6 @@ class PackMultiTaskInputs:
             data_samples[key] = pack_label(key, label_types[key], results[key])
         return {'inputs': inputs, 'data_samples': data_samples}
 
-    def __call__(self, results: dict) -> dict:
-        """Packs a sample; see :meth:`transform`.
-
-        Args:
-            results: Sample dict.
-
-        Returns:
-            The packed sample.
-        """
-        return self.transform(results)
 
     def __repr__(self) -> str:
         stats = 'None' if self.mean is None else f'{self.mean.tolist()}, std={self.std.tolist()}'
