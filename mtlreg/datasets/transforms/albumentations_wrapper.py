@@ -19,7 +19,7 @@ import numpy as np
 os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 import albumentations as A  # noqa: E402
 
-from mtlreg.registry import TRANSFORMS
+from mtlreg.registry import TRANSFORMS  # noqa: E402
 from .base import BaseTransform  # noqa: E402
 
 #: Value written into label pixels that a transform fills (padding, the corners
