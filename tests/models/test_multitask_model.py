@@ -90,3 +90,15 @@ def test_bad_task_declarations_name_the_problem(tasks, match):
 def test_unknown_type_names_the_type():
     with pytest.raises(KeyError, match='NoSuchBackbone'):
         MultiTaskModel(dict(type='NoSuchBackbone'), _tasks())
+
+
+def test_policy_regularizers_join_the_objective_and_gates_reach_the_backbone():
+    policy = dict(type='AdaSharePolicy', sparsity_weight=0.1, sharing_weight=0.2)
+    model = MultiTaskModel(BACKBONE, _tasks(), policy=policy)
+    inputs, labels = _batch()
+    torch.manual_seed(0)
+    losses = model(inputs, labels, mode='loss')
+    expected = 2.0 * losses['loss_seg'] + 0.5 * losses['loss_depth'] + losses['reg_sparsity'] + losses['reg_sharing']
+    torch.testing.assert_close(losses['loss'].detach(), expected)
+    losses['loss'].backward()
+    assert model.policy.logits.grad.abs().sum() > 0

@@ -1,4 +1,5 @@
 from .base import BasePolicy
+from .adashare import AdaSharePolicy
 from .fixed import FixedMaskPolicy, SharedBottomPolicy
 
-__all__ = ['BasePolicy', 'SharedBottomPolicy', 'FixedMaskPolicy']
+__all__ = ['AdaSharePolicy', 'BasePolicy', 'SharedBottomPolicy', 'FixedMaskPolicy']
