@@ -53,13 +53,19 @@ def test_custom_imports_without_entry_point(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
 
-def test_broken_plugin_warns_or_fails_when_strict(tmp_path):
+def _fake_plugin(tmp_path, name, module, source):
+    """An installed-looking plugin: a dist-info with an ``mtlreg.plugins`` entry point and its module."""
     site = tmp_path / 'site'
-    dist = site / 'broken_plugin-0.1.dist-info'
+    dist = site / f'{name}-0.1.dist-info'
     dist.mkdir(parents=True)
-    (dist / 'METADATA').write_text('Metadata-Version: 2.1\nName: broken-plugin\nVersion: 0.1\n')
-    (dist / 'entry_points.txt').write_text('[mtlreg.plugins]\nbroken = broken_plugin_mod\n')
-    (site / 'broken_plugin_mod.py').write_text('raise RuntimeError("boom")\n')
+    (dist / 'METADATA').write_text(f'Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n')
+    (dist / 'entry_points.txt').write_text(f'[mtlreg.plugins]\n{name} = {module}\n')
+    (site / f'{module}.py').write_text(source)
+    return site
+
+
+def test_broken_plugin_warns_or_fails_when_strict(tmp_path):
+    site = _fake_plugin(tmp_path, 'broken', 'broken_plugin_mod', 'raise RuntimeError("boom")\n')
     code = 'from mtlreg.utils import load_plugins; load_plugins(); print("survived")'
     proc = _run(['-c', code], [site, REPO], tmp_path)
     assert proc.returncode == 0 and 'survived' in proc.stdout
@@ -69,14 +75,9 @@ def test_broken_plugin_warns_or_fails_when_strict(tmp_path):
 
 
 def test_duplicate_plugin_name_names_both_modules(tmp_path):
-    site = tmp_path / 'site'
-    dist = site / 'dup_plugin-0.1.dist-info'
-    dist.mkdir(parents=True)
-    (dist / 'METADATA').write_text('Metadata-Version: 2.1\nName: dup-plugin\nVersion: 0.1\n')
-    (dist / 'entry_points.txt').write_text('[mtlreg.plugins]\ndup = dup_plugin_mod\n')
-    (site / 'dup_plugin_mod.py').write_text(
-        'from mtlreg.registry import LOSSES\n'
-        '@LOSSES.register_module()\nclass CrossEntropyLoss:\n    pass\n')
+    site = _fake_plugin(tmp_path, 'dup', 'dup_plugin_mod',
+                        'from mtlreg.registry import LOSSES\n'
+                        '@LOSSES.register_module()\nclass CrossEntropyLoss:\n    pass\n')
     code = 'from mtlreg.utils import register_all_modules; register_all_modules()'
     proc = _run(['-c', code], [site, REPO], tmp_path)
     assert proc.returncode != 0

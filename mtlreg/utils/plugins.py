@@ -15,7 +15,6 @@ Environment variables:
 """
 from __future__ import annotations
 
-import importlib
 import os
 import warnings
 from importlib.metadata import entry_points
@@ -57,11 +56,3 @@ def loaded_plugins() -> dict[str, str]:
     """The plugins imported so far, ``{entry-point name: module}``."""
     return dict(_loaded)
 
-
-def import_custom_modules(modules: list[str]) -> None:
-    """Import the modules a config names in ``custom_imports``; a missing one is an error naming it."""
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except ImportError as err:
-            raise ImportError(f'custom_imports: cannot import {name!r}: {err}') from err

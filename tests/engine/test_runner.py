@@ -83,7 +83,7 @@ def test_checkpoint_outside_work_dir_loads_tensors_only(tmp_path):
     torch.testing.assert_close(runner.model.state_dict()[key], state[key])
 
 
-def test_wrong_data_path_or_missing_file_is_named(tmp_path):
+def test_missing_checkpoint_file_is_named(tmp_path):
     cfg = tiny_cfg(tmp_path)
     cfg.load_from = str(tmp_path / 'nope.pth')
     runner = MultiTaskRunner.from_cfg(cfg)
