@@ -59,3 +59,4 @@ def test_errors_name_the_problem():
         next(iter(TaskRotationBatchSampler(InfiniteSampler(_dataset()), batch_size=5)))
     with pytest.raises(ValueError, match='non-empty dict'):
         TaskConcatDataset({})
+

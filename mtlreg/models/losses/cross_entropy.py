@@ -1,6 +1,9 @@
 """Pixel-wise (or per-sample) cross-entropy with an ignore index and class weights."""
 from __future__ import annotations
 
+import os
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -14,12 +17,16 @@ class CrossEntropyLoss(nn.Module):
 
     Args:
         ignore_index: label value that contributes nothing. Defaults to 255.
-        class_weight: optional per-class weights (e.g. from class priors).
+        class_weight: optional per-class weights (e.g. from class priors), or
+            the path of a 1-D ``.npy`` file holding them (Tiny-Taskonomy's
+            ``semseg_prior_factor.npy``), read when the loss is built.
     """
 
-    def __init__(self, ignore_index: int = 255, class_weight: list[float] | None = None):
+    def __init__(self, ignore_index: int = 255, class_weight: list[float] | str | None = None):
         super().__init__()
         self.ignore_index = ignore_index
+        if isinstance(class_weight, str):
+            class_weight = _read_class_weights(class_weight)
         weight = None if class_weight is None else torch.as_tensor(class_weight, dtype=torch.float32)
         self.register_buffer('class_weight', weight, persistent=False)
 
@@ -30,3 +37,15 @@ class CrossEntropyLoss(nn.Module):
         if (target != self.ignore_index).sum() == 0:
             return pred.sum() * 0.0
         return F.cross_entropy(pred, target, weight=self.class_weight, ignore_index=self.ignore_index)
+
+
+def _read_class_weights(path: str) -> list[float]:
+    """Per-class weights from a 1-D ``.npy`` file, with errors that name the file."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f'CrossEntropyLoss.class_weight: file {path!r} not found (expected a 1-D .npy array '
+                                'of per-class weights; see docs/datasets.md)')
+    weights = np.load(path, allow_pickle=False)
+    if weights.ndim != 1 or not np.isfinite(weights).all():
+        raise ValueError(f'CrossEntropyLoss.class_weight: {path!r} holds an array of shape {weights.shape}; '
+                         'expected 1-D finite per-class weights')
+    return weights.astype(np.float32).tolist()
