@@ -13,6 +13,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 from mtlreg.engine.config_utils import set_work_dir  # noqa: E402
 from mtlreg.engine.dist import init_cpu_process_group_if_needed  # noqa: E402
+from mtlreg.engine.report import build_report, input_shape_of, summary_lines, write_report  # noqa: E402
 from mtlreg.registry import RUNNERS  # noqa: E402
 from mtlreg.utils import register_all_modules  # noqa: E402
 
@@ -52,15 +53,13 @@ def main():
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     metrics = runner.test()
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-    report = {'config': args.config, 'checkpoint': args.checkpoint,
-              'metrics': {k: float(v) for k, v in metrics.items()}}
-    if hasattr(model, 'parameter_counts'):
-        report['parameters'] = model.parameter_counts()
+    report = build_report(model, metrics, input_shape_of(runner.test_dataloader),
+                          config=args.config, checkpoint=args.checkpoint)
     out = args.out or osp.join(cfg.work_dir, 'test_metrics.json')
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    with open(out, 'w') as f:
-        json.dump(report, f, indent=2)
+    write_report(report, out)
     print(json.dumps(report, indent=2))
+    for line in summary_lines(report):
+        print(line)
 
 
 if __name__ == '__main__':

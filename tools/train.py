@@ -7,10 +7,12 @@ os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 
 from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mtlreg.engine.config_utils import apply_fast_dev_run, enable_amp, set_work_dir  # noqa: E402
 from mtlreg.engine.dist import init_cpu_process_group_if_needed  # noqa: E402
+from mtlreg.engine.report import build_report, input_shape_of, summary_lines, write_report  # noqa: E402
 from mtlreg.registry import RUNNERS  # noqa: E402
 from mtlreg.utils import register_all_modules  # noqa: E402
 
@@ -24,6 +26,8 @@ def parse_args():
     parser.add_argument('--amp', action='store_true', help='mixed precision (bfloat16 autocast on the CPU)')
     parser.add_argument('--fast-dev-run', action='store_true',
                         help='a couple of iterations of every stage, one validation and one checkpoint')
+    parser.add_argument('--test', action='store_true',
+                        help='evaluate on the test split after training (also: test_after_train=True in the config)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. tasks.seg.weight=2 train_cfg.max_iters=100')
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none', help='job launcher')
@@ -62,6 +66,20 @@ def main():
     init_cpu_process_group_if_needed(cfg.launcher)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     runner.train()
+    if args.test or cfg.get('test_after_train', False):
+        test_after_train(runner, args.config)
+
+
+def test_after_train(runner, config: str) -> None:
+    """Evaluate the trained model on the test split; write and print the report."""
+    metrics = runner.test()
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    report = build_report(model, metrics, input_shape_of(runner.test_dataloader), config=config,
+                          checkpoint='(the model at the end of training)')
+    write_report(report, osp.join(runner.work_dir, 'test_metrics.json'))
+    runner.logger.info(f'Test report written to {osp.join(runner.work_dir, "test_metrics.json")}')
+    for line in summary_lines(report):
+        runner.logger.info(line)
 
 
 if __name__ == '__main__':

@@ -1,8 +1,10 @@
 from .hooks import *  # noqa: F401,F403
 from .loops import MultiTaskIterBasedTrainLoop, MultiTaskValLoop
 from .model_wrapper import MultiTaskDistributedDataParallel
+from .optim_constructor import ArchitectureOptimWrapperConstructor
 from .optim_wrappers import AutocastOptimWrapper
 from .runner import MultiTaskRunner
+from .staged_train_loop import StagedTrainLoop
 
-__all__ = ['AutocastOptimWrapper', 'MultiTaskIterBasedTrainLoop', 'MultiTaskValLoop', 'MultiTaskDistributedDataParallel',
+__all__ = ['ArchitectureOptimWrapperConstructor', 'AutocastOptimWrapper', 'StagedTrainLoop', 'MultiTaskIterBasedTrainLoop', 'MultiTaskValLoop', 'MultiTaskDistributedDataParallel',
            'MultiTaskRunner']

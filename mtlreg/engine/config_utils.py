@@ -16,10 +16,22 @@ def set_work_dir(cfg: Config, config_path: str, work_dir: str | None) -> None:
 
 
 def enable_amp(cfg: Config) -> None:
-    """Train under mixed precision: MMEngine's AMP on CUDA, bfloat16 autocast on the CPU."""
+    """Train under mixed precision: MMEngine's AMP on CUDA, bfloat16 autocast on the CPU.
+
+    With named optimiser wrappers (a ``constructor`` building several), each one is switched.
+    """
     wrapper = cfg.optim_wrapper
+    if 'constructor' in wrapper and 'optimizer' not in wrapper:
+        for name, entry in wrapper.items():
+            if isinstance(entry, dict) and 'optimizer' in entry:
+                _enable_amp_wrapper(entry, f'optim_wrapper.{name}')
+        return
+    _enable_amp_wrapper(wrapper, 'optim_wrapper')
+
+
+def _enable_amp_wrapper(wrapper, where: str) -> None:
     if wrapper.get('type', 'OptimWrapper') not in ('OptimWrapper', 'AmpOptimWrapper', 'AutocastOptimWrapper'):
-        raise ValueError(f'--amp: optim_wrapper.type {wrapper.type!r} is not a plain OptimWrapper; '
+        raise ValueError(f'--amp: {where}.type {wrapper.type!r} is not a plain OptimWrapper; '
                          'set its mixed-precision options in the config instead')
     if torch.cuda.is_available():
         wrapper.type = 'AmpOptimWrapper'
@@ -29,11 +41,31 @@ def enable_amp(cfg: Config) -> None:
 
 
 def apply_fast_dev_run(cfg: Config, iters: int = 2) -> None:
-    """Shrink a config to a couple of iterations, one validation and one checkpoint."""
-    cfg.train_cfg.max_iters = iters
-    cfg.train_cfg.val_interval = iters
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        loader = cfg.get(key)
+    """Shrink a config to a couple of iterations (of every stage), one validation and one checkpoint.
+
+    A staged loop (``train_cfg.stages``) keeps all its stages and phases: each
+    phase runs once, each stage ``max(iters, number of phases)`` iterations and
+    validates at its end when it validates at all.
+    """
+    loaders = [cfg.get(key) for key in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
+    stages = cfg.train_cfg.get('stages')
+    if stages is not None:
+        total = 0
+        for stage in (stages.values() if isinstance(stages, dict) else stages):
+            phases = stage.get('phases') or [dict()]
+            for phase in phases:
+                phase['iters'] = 1
+            stage.iters = max(iters, len(phases))
+            if stage.get('val_interval'):
+                stage.val_interval = stage.iters
+            total += stage.iters
+        loaders += list((cfg.train_cfg.get('dataloaders') or {}).values())
+        checkpoint_interval = total
+    else:
+        cfg.train_cfg.max_iters = iters
+        cfg.train_cfg.val_interval = iters
+        checkpoint_interval = iters
+    for loader in loaders:
         if loader is None:
             continue
         loader.num_workers = 0
@@ -41,16 +73,19 @@ def apply_fast_dev_run(cfg: Config, iters: int = 2) -> None:
         limit_dataset(loader.dataset, loader.batch_size * iters)
     hooks = cfg.default_hooks
     hooks.logger.interval = 1
-    hooks.checkpoint.interval = iters
+    hooks.checkpoint.interval = checkpoint_interval
     cfg.work_dir = osp.join(cfg.work_dir, 'fast_dev_run')
 
 
 def limit_dataset(dataset: dict, num: int) -> None:
     """Keep the first ``num`` samples of a dataset config (of each member of a wrapping dataset)."""
-    members = dataset.get('datasets', dataset.get('dataset'))
-    if members is None:
-        dataset.setdefault('indices', num)
+    if 'datasets' in dataset:  # concatenations: a list, or a dict {task: dataset}
+        members = dataset['datasets']
+        members = list(members.values()) if isinstance(members, dict) else list(members)
+    elif 'dataset' in dataset:  # wrappers of one dataset (repeat, holdout, ...)
+        members = [dataset['dataset']]
     else:
-        for member in (members.values() if isinstance(members, dict) else
-                       members if isinstance(members, list) else [members]):
-            limit_dataset(member, num)
+        dataset.setdefault('indices', num)
+        return
+    for member in members:
+        limit_dataset(member, num)

@@ -67,18 +67,27 @@ class MultiTaskModel(BaseModel):
 
     # ------------------------------------------------------------------ forward
     def extract_features(self, inputs: torch.Tensor, tasks: list[str]) -> dict[str, torch.Tensor]:
-        """Backbone features per task; tasks whose every unit is on share one pass."""
+        """Backbone features per task; tasks with the same constant gates share one pass.
+
+        Every task whose units are all on shares the plain pass; tasks whose
+        gates are equal and carry no gradient (a fixed or evaluated policy)
+        share one gated pass. Soft, differentiable gates run a pass per task.
+        """
         if self.backbone_per_task:
             return {t: self.backbones[t](inputs) for t in tasks}
-        feats, shared = {}, None
+        feats, passes = {}, []  # passes: (gates or None, features)
         for t in tasks:
             gates = self.policy.gates(t)
-            if gates is None:
-                if shared is None:
-                    shared = self.backbone(inputs)
-                feats[t] = shared
+            shareable = gates is None or not gates.requires_grad
+            for done_gates, done_feats in passes if shareable else ():
+                if (gates is None and done_gates is None) or (
+                        gates is not None and done_gates is not None and torch.equal(gates, done_gates)):
+                    feats[t] = done_feats
+                    break
             else:
-                feats[t] = self.backbone(inputs, gates)
+                feats[t] = self.backbone(inputs) if gates is None else self.backbone(inputs, gates)
+                if shareable:
+                    passes.append((gates, feats[t]))
         return feats
 
     def task_outputs(self, inputs: torch.Tensor, tasks: list[str] | None = None) -> dict[str, torch.Tensor]:
@@ -162,19 +171,34 @@ class MultiTaskModel(BaseModel):
         optim_wrapper.update_params(objective)
         return log_vars
 
+    # ------------------------------------------------------ parameter groups
+    def arch_parameters(self) -> list[nn.Parameter]:
+        """The architecture parameters (the policy's), optimised apart from the weights."""
+        return list(self.policy.arch_parameters())
+
+    def weight_parameters(self) -> list[nn.Parameter]:
+        """Every parameter that is not an architecture parameter."""
+        arch = {id(p) for p in self.arch_parameters()}
+        return [p for p in self.parameters() if id(p) not in arch]
+
     # --------------------------------------------------------------- reports
-    def parameter_counts(self) -> dict[str, int]:
+    def parameter_counts(self) -> dict[str, int | float]:
         """Parameters in total and per task, counting only units the discrete policy uses.
 
         Architecture parameters (policy logits) and units no task uses are not
         counted: this is the "# Params" of the learned-sharing papers.
+        ``single_task_total`` is the count of K single-task networks (one full
+        backbone and head per task) and ``ratio_to_single_task`` the ratio the
+        papers report.
         """
         heads = {t: sum(p.numel() for p in self.heads[t].parameters()) for t in self.task_names}
         extra = sum(p.numel() for p in self.balancer.parameters())
         if self.backbone_per_task:
             per_task = {t: sum(p.numel() for p in self.backbones[t].parameters()) + heads[t]
                         for t in self.task_names}
-            return {'total': sum(per_task.values()) + extra, **{f'task/{t}': n for t, n in per_task.items()}}
+            total = sum(per_task.values()) + extra
+            return {'total': total, **{f'task/{t}': n for t, n in per_task.items()},
+                    'single_task_total': total, 'ratio_to_single_task': 1.0}
         backbone = self.backbone
         unit_sizes = torch.tensor([sum(p.numel() for p in backbone.get_submodule(n).parameters())
                                    for n in backbone.unit_names()])
@@ -182,7 +206,9 @@ class MultiTaskModel(BaseModel):
         mask = self.policy.discretize().reshape(len(self.task_names), -1).cpu()
         per_task = {t: always + int(unit_sizes[mask[k]].sum()) + heads[t] for k, t in enumerate(self.task_names)}
         total = always + int(unit_sizes[mask.any(0)].sum()) + sum(heads.values()) + extra
-        return {'total': total, **{f'task/{t}': n for t, n in per_task.items()}}
+        single = len(self.task_names) * sum(p.numel() for p in backbone.parameters()) + sum(heads.values()) + extra
+        return {'total': total, **{f'task/{t}': n for t, n in per_task.items()},
+                'single_task_total': single, 'ratio_to_single_task': total / single}
 
 
 def validate_tasks(tasks: dict[str, dict]) -> dict[str, dict]:

@@ -56,10 +56,14 @@ def test_single_task_baseline_has_one_backbone_per_task_and_counts_parameters():
     separate = MultiTaskModel(BACKBONE, _tasks(), backbone_per_task=True)
     backbone = sum(p.numel() for p in shared.backbone.parameters())
     heads = {t: sum(p.numel() for p in shared.heads[t].parameters()) for t in ('seg', 'depth')}
+    single = 2 * backbone + sum(heads.values())
     assert shared.parameter_counts() == {'total': backbone + sum(heads.values()),
-                                         'task/seg': backbone + heads['seg'], 'task/depth': backbone + heads['depth']}
+                                         'task/seg': backbone + heads['seg'], 'task/depth': backbone + heads['depth'],
+                                         'single_task_total': single,
+                                         'ratio_to_single_task': (backbone + sum(heads.values())) / single}
     counts = separate.parameter_counts()
-    assert counts['total'] == 2 * backbone + sum(heads.values())
+    assert counts['total'] == counts['single_task_total'] == single
+    assert counts['ratio_to_single_task'] == 1.0
     inputs, labels = _batch()
     separate(inputs, labels, mode='loss')['loss'].backward()
     assert separate.backbones['seg'].blocks[0].conv1.weight.grad is not None
@@ -102,3 +106,17 @@ def test_policy_regularizers_join_the_objective_and_gates_reach_the_backbone():
     torch.testing.assert_close(losses['loss'].detach(), expected)
     losses['loss'].backward()
     assert model.policy.logits.grad.abs().sum() > 0
+
+
+def test_tasks_with_equal_constant_gates_share_one_backbone_pass():
+    tasks = {t: dict(head=dict(type='DenseRegressionHead', channels=4), loss=dict(type='MaskedL1Loss'))
+             for t in ('a', 'b', 'c', 'd')}
+    mask = [[1] * 8, [1] * 8, [1, 1, 1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 1, 1, 0]]
+    model = MultiTaskModel(BACKBONE, tasks, policy=dict(type='FixedMaskPolicy', mask=mask))
+    calls = []
+    model.backbone.register_forward_hook(lambda module, args, out: calls.append(len(args)))
+    inputs = torch.randn(2, 3, 32, 32)
+    feats = model.extract_features(inputs, ['a', 'b', 'c', 'd'])
+    assert calls == [1, 2]  # one plain pass for a and b, one gated pass for c and d
+    assert feats['a'] is feats['b'] and feats['c'] is feats['d']
+    torch.testing.assert_close(feats['c'], model.backbone(inputs, torch.tensor([1.0] * 7 + [0.0])))

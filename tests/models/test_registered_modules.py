@@ -86,7 +86,7 @@ def _build_policy(name, tasks, grid):
     args = dict(task_names=tasks, unit_grid=grid)
     try:
         return POLICIES.build(dict(type=name), default_args=args)
-    except TypeError:
+    except (TypeError, ValueError):  # a policy that needs its mask
         return POLICIES.build(dict(type=name, mask=torch.ones((len(tasks), *grid)).tolist()), default_args=args)
 
 

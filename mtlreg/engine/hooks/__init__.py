@@ -1,4 +1,7 @@
 from .model_summary_hook import ModelSummaryHook
 from .policy_schedule_hooks import CurriculumHook, TemperatureScheduleHook
+from .policy_visualization_hook import PolicyVisualizationHook
+from .stage_hooks import BestPolicyHook, DiscretizePolicyHook, PolicyModeHook, ReinitializeWeightsHook
 
-__all__ = ['ModelSummaryHook', 'TemperatureScheduleHook', 'CurriculumHook']
+__all__ = ['ModelSummaryHook', 'TemperatureScheduleHook', 'CurriculumHook', 'PolicyVisualizationHook',
+           'BestPolicyHook', 'DiscretizePolicyHook', 'PolicyModeHook', 'ReinitializeWeightsHook']

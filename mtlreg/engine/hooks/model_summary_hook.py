@@ -22,7 +22,8 @@ class ModelSummaryHook(Hook):
         if not hasattr(model, 'parameter_counts'):
             return
         counts = model.parameter_counts()
-        text = ', '.join(f'{k}: {v / 1e6:.3f}M' for k, v in counts.items())
+        text = ', '.join(f'{k}: {v:.3f}' if isinstance(v, float) else f'{k}: {v / 1e6:.3f}M'
+                         for k, v in counts.items())
         runner.logger.info(f'Parameters ({when}): {text}')
         runner.message_hub.update_info('parameter_counts', counts)
 

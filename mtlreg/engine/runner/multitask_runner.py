@@ -45,11 +45,57 @@ def resolve_task_config(cfg: Config) -> Config:
     return cfg
 
 
+class _CachedTextConfig(Config):
+    """A ``Config`` whose ``pretty_text`` is formatted once.
+
+    MMEngine stores ``cfg.pretty_text`` in every checkpoint and formats it with
+    yapf each time (seconds for a large config); a run's config does not
+    change, so the text is kept after the first call.
+    """
+
+    @property
+    def pretty_text(self) -> str:
+        try:
+            return object.__getattribute__(self, '_pretty_text_cache')
+        except AttributeError:
+            text = Config.pretty_text.fget(self)
+            object.__setattr__(self, '_pretty_text_cache', text)
+            return text
+
+
+def resolve_named_hooks(cfg: Config) -> Config:
+    """Append the config's ``named_hooks`` (a dict of hook configs keyed by name) to ``custom_hooks``.
+
+    A list of hooks cannot be changed one entry at a time by an inheriting
+    config; a dict can: ``named_hooks = dict(curriculum=dict(speed=3))``
+    changes one value of the base's curriculum hook, ``named_hooks =
+    dict(curriculum=None)`` removes it.
+    """
+    named = cfg.get('named_hooks')
+    if not named:
+        return cfg
+    if not isinstance(named, dict):
+        raise TypeError(f'config: named_hooks must be a dict {{name: hook config or None}}, got {type(named).__name__}')
+    hooks = list(cfg.get('custom_hooks') or [])
+    for name, hook in named.items():
+        if hook is None:
+            continue
+        if not isinstance(hook, dict) or 'type' not in hook:
+            raise ValueError(f'config: named_hooks.{name} must be a hook config with a "type" key (or None), '
+                             f'got {hook!r}')
+        hooks.append(copy.deepcopy(hook))
+    cfg.custom_hooks = hooks
+    cfg._cfg_dict.pop('named_hooks')
+    return cfg
+
+
 @RUNNERS.register_module()
 class MultiTaskRunner(Runner):
     """MMEngine ``Runner`` with the guarantees mtlreg promises.
 
     * ``tasks`` declared once in the config reach model and evaluators;
+    * ``named_hooks`` (hooks keyed by name, so inheriting configs change one)
+      join ``custom_hooks``;
     * checkpoints are written to a temporary file and renamed into place, so a
       crash mid-save never corrupts the last good checkpoint;
     * checkpoints carry every random generator's state, and the training loop
@@ -64,6 +110,7 @@ class MultiTaskRunner(Runner):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        object.__setattr__(self.cfg, '__class__', _CachedTextConfig)
         self.trust_checkpoint = bool(self.cfg.get('trust_checkpoint', False))
         self._resuming = False
         #: generator states to restore once the train loop has skipped seen data
@@ -71,7 +118,7 @@ class MultiTaskRunner(Runner):
 
     @classmethod
     def from_cfg(cls, cfg: Config) -> 'MultiTaskRunner':
-        cfg = resolve_task_config(cfg)
+        cfg = resolve_named_hooks(resolve_task_config(cfg))
         if cfg.get('launcher', 'none') != 'none' and cfg.get('model_wrapper_cfg') is None:
             cfg.model_wrapper_cfg = default_model_wrapper_cfg()
         return super().from_cfg(cfg)

@@ -1,5 +1,7 @@
-from .base import BasePolicy
+from .base import POLICY_MODES, BasePolicy
 from .adashare import AdaSharePolicy
 from .fixed import FixedMaskPolicy, SharedBottomPolicy
+from .policy_file import load_policy_mask, save_policy
 
-__all__ = ['AdaSharePolicy', 'BasePolicy', 'SharedBottomPolicy', 'FixedMaskPolicy']
+__all__ = ['AdaSharePolicy', 'BasePolicy', 'POLICY_MODES', 'SharedBottomPolicy', 'FixedMaskPolicy',
+           'load_policy_mask', 'save_policy']

@@ -89,7 +89,10 @@ class AdaSharePolicy(BasePolicy):
         """α_{k,l}: the execute probability per task and block, ``[K, L]``."""
         return self.logits.softmax(-1)[..., 0]
 
-    def gates(self, task: str) -> torch.Tensor:
+    def search_probabilities(self) -> torch.Tensor:
+        return self.execute_probabilities().detach()
+
+    def policy_gates(self, task: str) -> torch.Tensor:
         k = self.task_index(task)
         if not self.training:
             return (self.execute_probabilities()[k] >= 0.5).float()
@@ -97,7 +100,7 @@ class AdaSharePolicy(BasePolicy):
         learned = self.learned_blocks()
         return torch.where(learned, sample, torch.ones_like(sample))
 
-    def regularizers(self) -> dict[str, torch.Tensor]:
+    def policy_regularizers(self) -> dict[str, torch.Tensor]:
         terms = {}
         if self.sparsity_weight:
             terms['reg_sparsity'] = self.sparsity_weight * self.sparsity_loss()
@@ -130,7 +133,7 @@ class AdaSharePolicy(BasePolicy):
             return values.sum() * 0.0
         return sum((weights * (values[a] - values[b]).abs()).sum() for a, b in pairs)
 
-    def discretize(self, mode: str = 'argmax', seed: int | None = None) -> torch.Tensor:
+    def derive_mask(self, mode: str = 'argmax', seed: int | None = None) -> torch.Tensor:
         """The boolean execute mask ``[K, L]``: α ≥ 0.5, or sampled from α with ``seed``."""
         probs = self.execute_probabilities().detach()
         if mode == 'argmax':
@@ -140,4 +143,4 @@ class AdaSharePolicy(BasePolicy):
             if seed is not None:
                 g.manual_seed(seed)
             return torch.bernoulli(probs.cpu(), generator=g).bool().to(probs.device)
-        raise ValueError(f"AdaSharePolicy.discretize: mode must be 'argmax' or 'sample', got {mode!r}")
+        raise ValueError(f"AdaSharePolicy.derive_mask: mode must be 'argmax' or 'sample', got {mode!r}")

@@ -6,6 +6,11 @@ from typing import Sequence
 import torch
 from torch import nn
 
+#: The modes a policy runs in. ``search``: the policy's own (learned) gates;
+#: ``warmup``: its gates before the search (every unit on, unless the policy
+#: says otherwise); ``fixed``: a discrete mask set by :meth:`BasePolicy.fix`.
+POLICY_MODES = ('search', 'warmup', 'fixed')
+
 
 class BasePolicy(nn.Module):
     """Owns the per-task architecture parameters and turns them into gates.
@@ -16,6 +21,16 @@ class BasePolicy(nn.Module):
     policy's own loss terms (already weighted) by name; ``discretize()`` returns
     the boolean mask ``[num_tasks, *unit_grid]`` the search settles on.
 
+    A policy runs in one of three modes (a buffer, so it travels with
+    checkpoints): ``search`` (its own gates and regularisers), ``warmup``
+    (:meth:`warmup_gates`, no regularisers) and ``fixed`` (the mask given to
+    :meth:`fix`; no regularisers). Stage hooks switch the mode; the state dict
+    keeps the same keys in every mode, so a run resumes in any stage.
+
+    Subclasses implement :meth:`policy_gates`, :meth:`derive_mask` and, where
+    they have them, :meth:`policy_regularizers`, :meth:`warmup_gates` and
+    :meth:`probabilities`.
+
     Args:
         task_names: the tasks, in the model's order.
         unit_grid: the backbone's unit grid.
@@ -25,17 +40,78 @@ class BasePolicy(nn.Module):
         super().__init__()
         self.task_names = list(task_names)
         self.unit_grid = tuple(unit_grid)
+        self.register_buffer('mode_index', torch.tensor(0))
+        self.register_buffer('fixed_mask', torch.ones((len(self.task_names), *self.unit_grid), dtype=torch.bool))
 
+    # ---------------------------------------------------------------- modes
+    @property
+    def mode(self) -> str:
+        return POLICY_MODES[int(self.mode_index)]
+
+    def set_mode(self, mode: str) -> None:
+        """Switch to ``'search'``, ``'warmup'`` or ``'fixed'`` (the last needs :meth:`fix` first)."""
+        if mode not in POLICY_MODES:
+            raise ValueError(f'{type(self).__name__}: mode must be one of {POLICY_MODES}, got {mode!r}')
+        self.mode_index.fill_(POLICY_MODES.index(mode))
+
+    def fix(self, mask: torch.Tensor) -> None:
+        """Run from now on with the discrete ``mask`` ``[num_tasks, *unit_grid]``."""
+        mask = torch.as_tensor(mask, dtype=torch.bool)
+        if tuple(mask.shape) != tuple(self.fixed_mask.shape):
+            raise ValueError(f'{type(self).__name__}.fix: mask has shape {tuple(mask.shape)}, expected '
+                             f'{tuple(self.fixed_mask.shape)} (tasks × unit grid)')
+        self.fixed_mask.copy_(mask.to(self.fixed_mask.device))
+        self.set_mode('fixed')
+
+    # ---------------------------------------------------------------- public
     def gates(self, task: str) -> torch.Tensor | None:
-        raise NotImplementedError
+        """The gates of ``task`` in the current mode (``None``: every unit fully on)."""
+        k = self.task_index(task)
+        mode = self.mode
+        if mode == 'fixed':
+            g = self.fixed_mask[k]
+            return None if bool(g.all()) else g.float()
+        if mode == 'warmup':
+            return self.warmup_gates(task)
+        return self.policy_gates(task)
 
     def regularizers(self) -> dict[str, torch.Tensor]:
-        """Weighted regularisation terms added to the objective. Defaults to none."""
+        """Weighted regularisation terms added to the objective (only while searching)."""
+        return self.policy_regularizers() if self.mode == 'search' else {}
+
+    def discretize(self, *args, **kwargs) -> torch.Tensor:
+        """The boolean unit mask ``[num_tasks, *unit_grid]`` (the fixed mask once fixed).
+
+        Arguments (e.g. a sampling mode and seed) go to :meth:`derive_mask`.
+        """
+        if self.mode == 'fixed':
+            return self.fixed_mask.clone()
+        return self.derive_mask(*args, **kwargs)
+
+    def probabilities(self) -> torch.Tensor:
+        """How much each task uses each unit, ``[num_tasks, *unit_grid]`` in [0, 1] (for plots and logs)."""
+        if self.mode == 'fixed':
+            return self.fixed_mask.float()
+        return self.search_probabilities()
+
+    # ----------------------------------------------------------- subclasses
+    def policy_gates(self, task: str) -> torch.Tensor | None:
+        raise NotImplementedError
+
+    def warmup_gates(self, task: str) -> torch.Tensor | None:
+        """Gates before the search. Defaults to every unit on."""
+        return None
+
+    def policy_regularizers(self) -> dict[str, torch.Tensor]:
+        """The policy's weighted regularisers. Defaults to none."""
         return {}
 
-    def discretize(self) -> torch.Tensor:
-        """The boolean unit mask ``[num_tasks, *unit_grid]``."""
+    def derive_mask(self, *args, **kwargs) -> torch.Tensor:
         raise NotImplementedError
+
+    def search_probabilities(self) -> torch.Tensor:
+        """Defaults to the discrete mask."""
+        return self.derive_mask().float()
 
     def arch_parameters(self) -> list[nn.Parameter]:
         """Parameters of the architecture (optimised apart from the weights). Defaults to all."""

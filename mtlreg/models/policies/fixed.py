@@ -7,17 +7,17 @@ import torch
 
 from mtlreg.registry import POLICIES
 from .base import BasePolicy
+from .policy_file import load_policy_mask
 
 
 @POLICIES.register_module()
 class SharedBottomPolicy(BasePolicy):
     """Every unit on for every task: hard parameter sharing (Caruana, 1997)."""
 
-    def gates(self, task: str) -> None:
-        self.task_index(task)
+    def policy_gates(self, task: str) -> None:
         return None
 
-    def discretize(self) -> torch.Tensor:
+    def derive_mask(self) -> torch.Tensor:
         return torch.ones((len(self.task_names), *self.unit_grid), dtype=torch.bool)
 
 
@@ -28,10 +28,16 @@ class FixedMaskPolicy(BasePolicy):
     Args:
         mask: ``{task: nested list of 0/1 over the unit grid}`` or a list in
             task order.
+        mask_file: a policy JSON written by a search (``DiscretizePolicyHook``
+            saves one per sampled policy); give ``mask`` or ``mask_file``.
     """
 
-    def __init__(self, task_names: Sequence[str], unit_grid: Sequence[int], mask):
+    def __init__(self, task_names: Sequence[str], unit_grid: Sequence[int], mask=None, mask_file: str | None = None):
         super().__init__(task_names, unit_grid)
+        if (mask is None) == (mask_file is None):
+            raise ValueError('FixedMaskPolicy: give exactly one of mask and mask_file')
+        if mask_file is not None:
+            mask = load_policy_mask(mask_file)
         if isinstance(mask, dict):
             missing = [t for t in self.task_names if t not in mask]
             if missing:
@@ -44,9 +50,9 @@ class FixedMaskPolicy(BasePolicy):
                              '(tasks × unit grid)')
         self.register_buffer('mask', mask)
 
-    def gates(self, task: str) -> torch.Tensor | None:
+    def policy_gates(self, task: str) -> torch.Tensor | None:
         g = self.mask[self.task_index(task)]
         return None if bool(g.all()) else g.float()
 
-    def discretize(self) -> torch.Tensor:
+    def derive_mask(self) -> torch.Tensor:
         return self.mask.clone()

@@ -1,0 +1,54 @@
+"""What the hooks share: finding the model, a submodule of it, and where the run is in its stages."""
+from __future__ import annotations
+
+from mmengine.model import is_model_wrapper
+from torch import nn
+
+
+def unwrap_model(runner) -> nn.Module:
+    """The runner's model without its distributed wrapper."""
+    return runner.model.module if is_model_wrapper(runner.model) else runner.model
+
+
+def model_submodule(runner, module: str) -> nn.Module:
+    """``model.<module>`` (e.g. ``'policy'``), or an error naming the missing submodule."""
+    try:
+        return unwrap_model(runner).get_submodule(module)
+    except AttributeError as err:
+        raise AttributeError(f'{module!r}: the model has no such submodule') from err
+
+
+def stage_names(runner) -> list[str]:
+    """The stage names of a staged training loop (empty for a plain loop)."""
+    return [s.name for s in getattr(runner.train_loop, 'stages', [])]
+
+
+def check_stage(runner, stage: str, owner: str) -> None:
+    """Fail with a clear message when ``stage`` is not a stage of the training loop."""
+    names = stage_names(runner)
+    if stage not in names:
+        raise ValueError(f'{owner}: stage {stage!r} is not a stage of train_cfg.stages {names} '
+                       '(stages need train_cfg.type="StagedTrainLoop")')
+
+
+def iteration_in_stage(runner, stage: str | None) -> int | None:
+    """The 0-based iteration counted from ``stage``'s start; ``None`` outside it.
+
+    With ``stage=None`` the global iteration is returned.
+    """
+    if stage is None:
+        return runner.iter
+    loop = runner.train_loop
+    if loop.stage != stage:
+        return None
+    return loop.stage_iter
+
+
+def resolve_every(runner, every: int | str, stage: str | None, owner: str) -> int:
+    """An interval in iterations; ``'cycle'`` is one cycle of ``stage``'s phases (a "policy epoch")."""
+    if every != 'cycle':
+        return every
+    if stage is None:
+        raise ValueError(f"{owner}: every='cycle' needs a stage")
+    check_stage(runner, stage, owner)
+    return next(s.cycle for s in runner.train_loop.stages if s.name == stage)

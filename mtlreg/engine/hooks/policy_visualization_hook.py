@@ -1,0 +1,69 @@
+"""TensorBoard pictures of the policy while it searches, and its final form in the work dir."""
+from __future__ import annotations
+
+import os.path as osp
+
+from mmengine.hooks import Hook
+
+from mtlreg.models.policies.policy_file import save_policy
+from mtlreg.registry import HOOKS
+from mtlreg.visualization import policy_heatmap, save_png
+from .hook_utils import model_submodule, unwrap_model
+
+
+@HOOKS.register_module()
+class PolicyVisualizationHook(Hook):
+    """Logs the task × unit heatmap of the policy's probabilities while it searches; saves the final policy.
+
+    Every ``interval`` iterations in which the policy is in ``'search'`` mode
+    (``'cycle'``: at the end of every cycle of the current stage's phases, i.e.
+    once per AdaShare policy epoch), the visualiser gets the image
+    ``policy_probabilities`` (TensorBoard with the default backends) and the
+    scalars ``policy/<task>/mean`` (the task's mean execute probability). After
+    training, ``<work_dir>/policy/policy_final.json`` and ``.png`` hold the
+    discrete policy the model ends with and the probabilities behind it.
+
+    Args:
+        interval: iterations between pictures, or ``'cycle'``. Defaults to 'cycle'.
+        module: the model's policy submodule. Defaults to 'policy'.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, interval: int | str = 'cycle', module: str = 'policy'):
+        if interval != 'cycle' and (not isinstance(interval, int) or interval < 1):
+            raise ValueError(f"PolicyVisualizationHook: interval must be an int >= 1 or 'cycle', got {interval!r}")
+        self.interval, self.module = interval, module
+
+    def _units(self, runner):
+        model = unwrap_model(runner)
+        return list(model.backbone.unit_names()) if hasattr(model, 'backbone') else None
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        policy = model_submodule(runner, self.module)
+        if policy.mode != 'search':
+            return
+        if self.interval == 'cycle':
+            if not hasattr(runner.train_loop, 'current_stage'):
+                raise ValueError("PolicyVisualizationHook: interval='cycle' needs train_cfg.type='StagedTrainLoop'")
+            if (runner.train_loop.stage_iter + 1) % runner.train_loop.current_stage.cycle:
+                return
+        elif (runner.iter + 1) % self.interval:
+            return
+        probs = policy.probabilities().detach().cpu().reshape(len(policy.task_names), -1)
+        image = policy_heatmap(probs.numpy(), policy.task_names, self._units(runner),
+                               title=f'probabilities, iteration {runner.iter + 1}')
+        runner.visualizer.add_image('policy_probabilities', image, step=runner.iter + 1)
+        runner.visualizer.add_scalars({f'policy/{t}/mean': float(probs[k].mean())
+                                       for k, t in enumerate(policy.task_names)}, step=runner.iter + 1)
+
+    def after_train(self, runner) -> None:
+        policy = model_submodule(runner, self.module)
+        units = self._units(runner)
+        mask = policy.discretize().cpu()
+        path = osp.join(runner.work_dir, 'policy', 'policy_final.json')
+        save_policy(path, policy.task_names, mask.numpy(), policy.probabilities().detach().cpu().numpy(), units,
+                    mode=policy.mode, iteration=runner.iter)
+        save_png(path[:-len('.json')] + '.png',
+                 policy_heatmap(mask.float().numpy(), policy.task_names, units, title='final policy'))
+        runner.logger.info(f'Final policy saved to {path}')

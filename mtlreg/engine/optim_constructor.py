@@ -1,0 +1,72 @@
+"""One optimiser wrapper per parameter group: the weights and the architecture parameters."""
+from __future__ import annotations
+
+import copy
+
+from mmengine.optim import OptimWrapperDict
+from torch import nn
+
+from mtlreg.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS, OPTIMIZERS
+
+#: The parameter groups an entry may select.
+PARAMETER_GROUPS = ('weights', 'arch', 'all')
+
+
+@OPTIM_WRAPPER_CONSTRUCTORS.register_module()
+class ArchitectureOptimWrapperConstructor:
+    """Builds an ``OptimWrapperDict`` of named wrappers over the weights or the architecture parameters.
+
+    Learned-sharing methods optimise the network weights and the architecture
+    parameters (policy logits) with different optimisers, often alternately on
+    different data (AdaShare, Sec. 3.4; DARTS-style bi-level search). Each
+    entry of the config is an optimiser-wrapper config with an optional
+    ``params`` key: ``'weights'`` (every parameter that is not an architecture
+    parameter, the default), ``'arch'`` (the model's ``arch_parameters()``; the
+    default for an entry named ``arch``) or ``'all'``. Several entries may cover
+    the same group (e.g. separate optimisers for warm-up and re-training);
+    :class:`~mtlreg.engine.StagedTrainLoop` steps one of them at a time.
+
+    Example::
+
+        optim_wrapper = dict(
+            constructor='ArchitectureOptimWrapperConstructor',
+            weights=dict(optimizer=dict(type='SGD', lr=1e-3, momentum=0.9, weight_decay=1e-4)),
+            arch=dict(optimizer=dict(type='Adam', lr=0.01, weight_decay=5e-4)))
+
+    The model must provide ``arch_parameters()`` and ``weight_parameters()``
+    (``MultiTaskModel`` does).
+    """
+
+    def __init__(self, optim_wrapper_cfg: dict, paramwise_cfg: dict | None = None):
+        if paramwise_cfg:
+            raise ValueError('ArchitectureOptimWrapperConstructor: paramwise_cfg is not supported; '
+                             'give each entry its own optimizer settings')
+        if not isinstance(optim_wrapper_cfg, dict) or not optim_wrapper_cfg:
+            raise ValueError('optim_wrapper: ArchitectureOptimWrapperConstructor expects named entries, '
+                             "e.g. weights=dict(optimizer=...), arch=dict(optimizer=...)")
+        for name, cfg in optim_wrapper_cfg.items():
+            if not isinstance(cfg, dict) or 'optimizer' not in cfg:
+                raise ValueError(f'optim_wrapper.{name}: expected a dict with an "optimizer" key, got {cfg!r}')
+            group = cfg.get('params', 'arch' if name == 'arch' else 'weights')
+            if group not in PARAMETER_GROUPS:
+                raise ValueError(f'optim_wrapper.{name}.params: expected one of {PARAMETER_GROUPS}, got {group!r}')
+        self.optim_wrapper_cfg = copy.deepcopy(dict(optim_wrapper_cfg))
+
+    def __call__(self, model: nn.Module) -> OptimWrapperDict:
+        model = getattr(model, 'module', model)
+        for method in ('arch_parameters', 'weight_parameters'):
+            if not callable(getattr(model, method, None)):
+                raise TypeError(f'ArchitectureOptimWrapperConstructor: {type(model).__name__} has no {method}()')
+        groups = {'weights': model.weight_parameters(), 'arch': model.arch_parameters(),
+                  'all': list(model.parameters())}
+        wrappers = {}
+        for name, cfg in self.optim_wrapper_cfg.items():
+            cfg = copy.deepcopy(cfg)
+            params = groups[cfg.pop('params', 'arch' if name == 'arch' else 'weights')]
+            if not params:
+                raise ValueError(f'optim_wrapper.{name}: the model has no parameters in this group '
+                                 '(a policy without architecture parameters cannot be searched)')
+            optimizer = OPTIMIZERS.build(dict(cfg.pop('optimizer'), params=params))
+            cfg.setdefault('type', 'OptimWrapper')
+            wrappers[name] = OPTIM_WRAPPERS.build(cfg, default_args=dict(optimizer=optimizer))
+        return OptimWrapperDict(**wrappers)
