@@ -7,8 +7,11 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=500, max_keep_ckpts=2, save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    model_summary=dict(type='ModelSummaryHook'),
 )
-custom_hooks = [dict(type='ModelSummaryHook')]
+# A method's hooks (search schedules, stage transitions) go in custom_hooks, set by its schedule.
+val_cfg = dict(type='MultiTaskValLoop')
+test_cfg = dict(type='TestLoop')
 
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -116,3 +116,22 @@ def test_per_task_batches_train_on_mnist_and_fashion(tmp_path):
     first = next(line for line in log.splitlines() if 'Iter(train) [1/2]' in line)
     assert 'loss_digit' in first and 'loss_clothes' not in first
     assert 'digit/accuracy' in log and 'clothes/accuracy' in log
+
+
+def test_adashare_fast_dev_run_goes_through_every_stage_and_reports(tmp_path):
+    config = os.path.join('configs', 'adashare', 'scenes_5task.py')
+    tiny = TINY + ['train_cfg.dataloaders.train1.batch_size=2', 'train_cfg.dataloaders.train2.batch_size=2',
+                   'train_cfg.dataloaders.train1.dataset.resolution=32',
+                   'train_cfg.dataloaders.train2.dataset.resolution=32']
+    proc = _run('tools/train.py', config, '--work-dir', str(tmp_path), '--fast-dev-run', '--cfg-options', *tiny)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    log = proc.stdout + proc.stderr
+    for stage in ('warmup', 'search', 'retrain'):
+        assert f': {stage} (2 iterations)' in log
+    assert 'Δ_T = ' in log and 'single-task networks' in log and 'FLOPs per task' in log
+    run_dir = tmp_path / 'fast_dev_run'
+    report = json.loads((run_dir / 'test_metrics.json').read_text())
+    assert 'delta/mean' in report['metrics']
+    assert 0 < report['parameters']['ratio_to_single_task'] <= 1
+    assert set(report['flops_per_task']) == {'seg', 'depth', 'normal', 'edge', 'keypoint'}
+    assert (run_dir / 'policy' / 'policy_final.json').is_file()

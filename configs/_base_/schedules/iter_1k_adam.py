@@ -1,7 +1,5 @@
 # Quick CPU schedule: 1000 iterations of Adam with a cosine decay.
 train_cfg = dict(type='MultiTaskIterBasedTrainLoop', max_iters=1000, val_interval=500)
-val_cfg = dict(type='MultiTaskValLoop')
-test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=2e-3, weight_decay=1e-4))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=100),

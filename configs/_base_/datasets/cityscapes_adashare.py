@@ -1,0 +1,31 @@
+# Cityscapes in AdaShare's release layout under data/cityscapes (docs/datasets.md): seg (19 classes)
+# and depth, 256×512 npy arrays, random 224×224 crops and flips for training, full images for testing.
+# Splits and the validation holdout: adashare_release_splits.py.
+_base_ = ['./adashare_release_splits.py']
+
+dataset_type = 'CityscapesDataset'
+data_root = 'data/cityscapes'
+crop_size = 224
+
+train_pipeline = [
+    dict(type='Albumentations', transforms=[dict(type='RandomCrop', height=crop_size, width=crop_size),
+                                            dict(type='HorizontalFlip', p=0.5)]),
+    dict(type='PackMultiTaskInputs'),
+]
+test_pipeline = [dict(type='PackMultiTaskInputs')]
+_data = dict(type=dataset_type, root=data_root, layout='adashare', num_classes=19)
+train_dataloader = dict(dataset=dict(_data, pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(dataset=dict(_data, pipeline=test_pipeline)))
+test_dataloader = dict(dataset=dict(_data, pipeline=test_pipeline))
+search_dataloaders = dict(train1=dict(dataset=dict(_data, pipeline=train_pipeline)),
+                          train2=dict(dataset=dict(dataset=dict(_data, pipeline=train_pipeline))))
+
+head_channels = 256
+tasks = dict(
+    seg=dict(head=dict(type='SegmentationHead', out_channels=19, channels=head_channels),
+             loss=dict(type='CrossEntropyLoss', ignore_index=255),
+             metric=dict(type='SegmentationMetric', num_classes=19), weight=1.0),
+    depth=dict(head=dict(type='DenseRegressionHead', channels=head_channels),
+               loss=dict(type='MaskedL1Loss', invalid_value=0.0),
+               metric=dict(type='DepthMetric'), weight=1.0),
+)
