@@ -21,7 +21,7 @@ class PolicyVisualizationHook(Hook):
     ``policy_probabilities`` (TensorBoard with the default backends) and the
     scalars ``policy/<task>/mean`` (the task's mean execute probability). After
     training, ``<work_dir>/policy/policy_final.json`` and ``.png`` hold the
-    discrete policy the model ends with and the probabilities behind it.
+    discrete policy the model ends with and the search probabilities behind it.
 
     Args:
         interval: iterations between pictures, or ``'cycle'``. Defaults to 'cycle'.
@@ -62,8 +62,9 @@ class PolicyVisualizationHook(Hook):
         units = self._units(runner)
         mask = policy.discretize().cpu()
         path = osp.join(runner.work_dir, 'policy', 'policy_final.json')
-        save_policy(path, policy.task_names, mask.numpy(), policy.probabilities().detach().cpu().numpy(), units,
-                    mode=policy.mode, iteration=runner.iter)
+        # the probabilities the search ended with (for a fixed policy, those it was derived from)
+        save_policy(path, policy.task_names, mask.numpy(), policy.search_probabilities().detach().cpu().numpy(),
+                    units, mode=policy.mode, iteration=runner.iter)
         save_png(path[:-len('.json')] + '.png',
                  policy_heatmap(mask.float().numpy(), policy.task_names, units, title='final policy'))
         runner.logger.info(f'Final policy saved to {path}')
