@@ -8,7 +8,9 @@ from mmengine.dataset import BaseDataset
 
 from mtlreg.registry import DATASETS
 
-from .dataset_layout import (IGNORE_INDEX, ReleasedDatasetMixin, check_entry, check_tasks, class_map, depth_npy, float_image_to_uint8, load_npy, load_split_json, require_dir, require_file, resolve_root, select_npy_split, select_split)
+from .dataset_layout import (IGNORE_INDEX, ReleasedDatasetMixin, check_entry, check_tasks, class_map, depth_npy,
+                             float_image_to_uint8, load_npy, load_split_json, require_dir, require_file, resolve_root,
+                             select_npy_split, select_split)
 
 #: Label key -> label kind.
 CITYSCAPES_LABEL_TYPES = {'seg': 'segmentation', 'depth': 'depth'}

@@ -8,7 +8,10 @@ from mmengine.dataset import BaseDataset
 
 from mtlreg.registry import DATASETS
 
-from .dataset_layout import (IGNORE_INDEX, ReleasedDatasetMixin, check_entry, check_same_size, check_tasks, class_map, depth_npy, float_image_to_uint8, load_npy, load_split_json, normal_from_uint8, normal_map, read_png, require_dir, require_file, resolve_root, select_npy_split, select_split)
+from .dataset_layout import (IGNORE_INDEX, ReleasedDatasetMixin, check_entry, check_same_size, check_tasks, class_map,
+                             depth_npy, float_image_to_uint8, load_npy, load_split_json, normal_from_uint8,
+                             normal_map, read_png, require_dir, require_file, resolve_root, select_npy_split,
+                             select_split)
 
 #: Label key -> label kind.
 NYUV2_LABEL_TYPES = {'seg': 'segmentation', 'depth': 'depth', 'normal': 'normal'}

@@ -9,7 +9,9 @@ from mmengine.dataset import BaseDataset
 
 from mtlreg.registry import DATASETS
 
-from .dataset_layout import (IGNORE_INDEX, ReleasedDatasetMixin, check_entry, check_same_size, check_tasks, load_split_json, normal_from_uint8, read_png, require_dir, require_file, resolve_root, select_split, shape_error)
+from .dataset_layout import (IGNORE_INDEX, ReleasedDatasetMixin, check_entry, check_same_size, check_tasks,
+                             load_split_json, normal_from_uint8, read_png, require_dir, require_file, resolve_root,
+                             select_split, shape_error)
 
 #: Label key -> label kind, in the order of the files of a JSON entry (after the rgb image).
 TASKONOMY_LABEL_TYPES = {'seg': 'segmentation', 'normal': 'normal', 'depth': 'depth', 'keypoint': 'dense',

@@ -6,5 +6,5 @@ from .optim_wrappers import AutocastOptimWrapper
 from .runner import MultiTaskRunner
 from .staged_train_loop import StagedTrainLoop
 
-__all__ = ['ArchitectureOptimWrapperConstructor', 'AutocastOptimWrapper', 'StagedTrainLoop', 'MultiTaskIterBasedTrainLoop', 'MultiTaskValLoop', 'MultiTaskDistributedDataParallel',
-           'MultiTaskRunner']
+__all__ = ['ArchitectureOptimWrapperConstructor', 'AutocastOptimWrapper', 'StagedTrainLoop',
+           'MultiTaskIterBasedTrainLoop', 'MultiTaskValLoop', 'MultiTaskDistributedDataParallel', 'MultiTaskRunner']

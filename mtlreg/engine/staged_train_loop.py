@@ -146,8 +146,8 @@ class StagedTrainLoop(IterBasedTrainLoop):
             for phase in stage.phases:
                 if phase.dataloader not in self.dataloaders:
                     raise ValueError(f'train_cfg.stages ({stage.name}): phase dataloader {phase.dataloader!r} is '
-                                   f'not declared; known are {sorted(self.dataloaders)} (add it to '
-                                   'train_cfg.dataloaders)')
+                                     f'not declared; known are {sorted(self.dataloaders)} (add it to '
+                                     'train_cfg.dataloaders)')
         self.iterators = {'train': self.dataloader_iterator}
         self.iterators.update((n, _InfiniteDataloaderIterator(d)) for n, d in self.dataloaders.items()
                               if n != 'train')
@@ -245,11 +245,11 @@ class StagedTrainLoop(IterBasedTrainLoop):
         if isinstance(wrappers, OptimWrapperDict):
             if name is None or name not in wrappers.optim_wrappers:
                 raise ValueError(f'train_cfg.stages: phase optim_wrapper {name!r} is not one of the built optimiser '
-                               f'wrappers {sorted(wrappers.optim_wrappers)}')
+                                 f'wrappers {sorted(wrappers.optim_wrappers)}')
             return wrappers[name]
         if name is not None:
             raise ValueError(f'train_cfg.stages: phase optim_wrapper {name!r} names a wrapper, but optim_wrapper '
-                           'builds a single one; use ArchitectureOptimWrapperConstructor for named wrappers')
+                             'builds a single one; use ArchitectureOptimWrapperConstructor for named wrappers')
         return wrappers
 
     def _set_trainable(self, name, wrapper) -> None:

@@ -28,7 +28,7 @@ def check_stage(runner, stage: str, owner: str) -> None:
     names = stage_names(runner)
     if stage not in names:
         raise ValueError(f'{owner}: stage {stage!r} is not a stage of train_cfg.stages {names} '
-                       '(stages need train_cfg.type="StagedTrainLoop")')
+                         '(stages need train_cfg.type="StagedTrainLoop")')
 
 
 def iteration_in_stage(runner, stage: str | None) -> int | None:

@@ -94,8 +94,8 @@ class BestPolicyHook(Hook):
         metrics = metrics or {}
         if self.metric not in metrics:
             raise ValueError(f'BestPolicyHook: the validation results have no {self.metric!r}; they are '
-                           f'{sorted(metrics)}. Set the hook\'s metric to one of them (for "delta/mean" give '
-                           'val_evaluator a single_task_reference).')
+                             f'{sorted(metrics)}. Set the hook\'s metric to one of them (for "delta/mean" give '
+                             'val_evaluator a single_task_reference).')
         policy = model_submodule(runner, self.module)
         released = getattr(policy, 'curriculum_blocks', None)
         if self.after_full_curriculum and released is not None and int(released) < torch.Size(policy.unit_grid).numel():
