@@ -70,9 +70,14 @@ def test_every_balancer_returns_an_objective_and_reports_weights(name):
     assert set(weights) == {'a', 'b'} and all(isinstance(v, float) for v in weights.values())
 
 
+#: Backbones built from a layer list rather than a width: a small example each.
+_BACKBONE_ARGS = {'ModularNetwork': dict(in_channels=3, layers=[
+    dict(channels=4, stride=2, components=[dict(type='conv'), dict(type='max_pool'), dict(type='identity')])] * 2)}
+
+
 @pytest.mark.parametrize('name', _members(BACKBONES))
 def test_every_backbone_declares_units_and_runs_with_and_without_gates(name):
-    backbone = BACKBONES.build(dict(type=name, width_multiplier=0.125)).eval()
+    backbone = BACKBONES.build(dict(type=name, **_BACKBONE_ARGS.get(name, dict(width_multiplier=0.125)))).eval()
     x = torch.randn(1, 3, 32, 32)
     out = backbone(x)
     assert out.shape[1] == backbone.out_channels
@@ -82,23 +87,27 @@ def test_every_backbone_declares_units_and_runs_with_and_without_gates(name):
     backbone(x).mean().backward()
 
 
-def _build_policy(name, tasks, grid):
-    args = dict(task_names=tasks, unit_grid=grid)
-    try:
-        return POLICIES.build(dict(type=name), default_args=args)
-    except (TypeError, ValueError):  # a policy that needs its mask
-        return POLICIES.build(dict(type=name, mask=torch.ones((len(tasks), *grid)).tolist()), default_args=args)
+def _build_policy(name, tasks):
+    """The policy on a 1-D grid of 4 units or, for policies of layered grids, a (2, 3) grid."""
+    for grid in ((4,), (2, 3)):
+        args = dict(task_names=tasks, unit_grid=grid)
+        for extra in ({}, {'mask': torch.ones((len(tasks), *grid)).tolist()}):
+            try:
+                return POLICIES.build(dict(type=name, **extra), default_args=args), grid
+            except (TypeError, ValueError):
+                continue
+    raise AssertionError(f'{name}: cannot be built on a (4,) or (2, 3) unit grid')
 
 
 @pytest.mark.parametrize('name', _members(POLICIES))
 def test_every_policy_gives_gates_and_a_boolean_mask(name):
-    tasks, grid = ['a', 'b'], (4,)
-    policy = _build_policy(name, tasks, grid)
+    tasks = ['a', 'b']
+    policy, grid = _build_policy(name, tasks)
     for t in tasks:
         gates = policy.gates(t)
         assert gates is None or tuple(gates.shape) == grid
     mask = policy.discretize()
-    assert mask.dtype == torch.bool and tuple(mask.shape) == (2, 4)
+    assert mask.dtype == torch.bool and tuple(mask.shape) == (2, *grid)
     for value in policy.regularizers().values():
         assert value.dim() == 0
     with pytest.raises(KeyError, match="unknown task 'c'"):

@@ -1,5 +1,6 @@
 from .base import GatedBackbone
 from .resnet import DilatedResNet, gated_residual_block
 from .vgg import VGG16BN
+from .modular import ModularNetwork
 
-__all__ = ['GatedBackbone', 'DilatedResNet', 'VGG16BN', 'gated_residual_block']
+__all__ = ['GatedBackbone', 'DilatedResNet', 'ModularNetwork', 'VGG16BN', 'gated_residual_block']

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mtlreg.registry import POLICIES
-from .base import BasePolicy
+from .base import BasePolicy, mask_from_probabilities
 
 _INITS = ('equal', 'random', 'all_execute')
 _FORMS = ('paper', 'official_code')
@@ -135,12 +135,4 @@ class AdaSharePolicy(BasePolicy):
 
     def derive_mask(self, mode: str = 'argmax', seed: int | None = None) -> torch.Tensor:
         """The boolean execute mask ``[K, L]``: α ≥ 0.5, or sampled from α with ``seed``."""
-        probs = self.execute_probabilities().detach()
-        if mode == 'argmax':
-            return probs >= 0.5
-        if mode == 'sample':
-            g = torch.Generator(device='cpu')
-            if seed is not None:
-                g.manual_seed(seed)
-            return torch.bernoulli(probs.cpu(), generator=g).bool().to(probs.device)
-        raise ValueError(f"AdaSharePolicy.derive_mask: mode must be 'argmax' or 'sample', got {mode!r}")
+        return mask_from_probabilities(self.execute_probabilities(), mode, seed, 'AdaSharePolicy')

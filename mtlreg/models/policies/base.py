@@ -12,6 +12,20 @@ from torch import nn
 POLICY_MODES = ('search', 'warmup', 'fixed')
 
 
+def mask_from_probabilities(probs: torch.Tensor, mode: str = 'argmax', seed: int | None = None,
+                            owner: str = 'policy') -> torch.Tensor:
+    """A boolean mask from per-unit probabilities: ``p ≥ 0.5`` (``'argmax'``), or Bernoulli draws with ``seed``."""
+    probs = probs.detach()
+    if mode == 'argmax':
+        return probs >= 0.5
+    if mode == 'sample':
+        g = torch.Generator(device='cpu')
+        if seed is not None:
+            g.manual_seed(seed)
+        return torch.bernoulli(probs.cpu(), generator=g).bool().to(probs.device)
+    raise ValueError(f"{owner}.derive_mask: mode must be 'argmax' or 'sample', got {mode!r}")
+
+
 class BasePolicy(nn.Module):
     """Owns the per-task architecture parameters and turns them into gates.
 
