@@ -8,9 +8,8 @@ from mmengine.dataset import BaseDataset
 
 from mtlreg.registry import DATASETS
 
-from .dataset_layout import (IGNORE_INDEX, ReleasedDatasetMixin, check_entry, check_tasks, class_map, depth_npy,
-                             float_image_to_uint8, load_npy, load_split_json, require_dir, require_file, resolve_root,
-                             select_npy_split, select_split)
+from .dataset_layout import (IGNORE_INDEX, ReleasedDatasetMixin, check_entry, check_tasks, load_split_json,
+                             require_dir, require_file, resolve_root, select_npy_split, select_split)
 
 #: Label key -> label kind.
 CITYSCAPES_LABEL_TYPES = {'seg': 'segmentation', 'depth': 'depth'}
@@ -141,17 +140,7 @@ class CityscapesDataset(ReleasedDatasetMixin, BaseDataset):
 
     def load_sample(self, files: dict, sample: str) -> dict:
         """Reads and decodes the image and the kept labels of one sample."""
-        name = 'CityscapesDataset'
-        path = osp.join(self.root, files['img'])
-        img = float_image_to_uint8(load_npy(path, name, sample), path, name, sample, self.img_to_uint8)
-        size = img.shape[:2]
-        out = {'img': img}
-        if 'seg' in self.tasks:
-            path = osp.join(self.root, files['seg'])
-            out['seg'] = class_map(load_npy(path, name, sample), path, name, sample, size, self.num_classes)
-        if 'depth' in self.tasks:
-            out['depth'] = depth_npy(osp.join(self.root, files['depth']), name, sample, size)
-        return out
+        return self.load_npy_image_seg_depth(files, sample)
 
 
 __all__ = ['CITYSCAPES_19_CLASSES', 'CITYSCAPES_7_CLASSES', 'CITYSCAPES_LABEL_TYPES', 'CityscapesDataset']

@@ -391,6 +391,23 @@ class ReleasedDatasetMixin:
         """Lists one entry per sample of the split, with its relative paths."""
         return [{'files': files, 'entry_index': i} for i, files in enumerate(self.samples)]
 
+    def load_npy_image_seg_depth(self, files: dict, sample: str) -> dict:
+        """Reads an npy release's float image and, where kept, its class map and depth map.
+
+        Needs ``self.img_to_uint8`` and ``self.num_classes``.
+        """
+        name = type(self).__name__
+        path = osp.join(self.root, files['img'])
+        img = float_image_to_uint8(load_npy(path, name, sample), path, name, sample, self.img_to_uint8)
+        size = img.shape[:2]
+        out = {'img': img}
+        if 'seg' in self.tasks:
+            path = osp.join(self.root, files['seg'])
+            out['seg'] = class_map(load_npy(path, name, sample), path, name, sample, size, self.num_classes)
+        if 'depth' in self.tasks:
+            out['depth'] = depth_npy(osp.join(self.root, files['depth']), name, sample, size)
+        return out
+
     def image_file(self, files) -> str:
         return files['img'] if isinstance(files, dict) else files[0]
 

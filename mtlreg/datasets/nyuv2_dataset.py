@@ -9,9 +9,8 @@ from mmengine.dataset import BaseDataset
 from mtlreg.registry import DATASETS
 
 from .dataset_layout import (IGNORE_INDEX, ReleasedDatasetMixin, check_entry, check_same_size, check_tasks, class_map,
-                             depth_npy, float_image_to_uint8, load_npy, load_split_json, normal_from_uint8,
-                             normal_map, read_png, require_dir, require_file, resolve_root, select_npy_split,
-                             select_split)
+                             depth_npy, load_npy, load_split_json, normal_from_uint8, normal_map, read_png,
+                             require_dir, require_file, resolve_root, select_npy_split, select_split)
 
 #: Label key -> label kind.
 NYUV2_LABEL_TYPES = {'seg': 'segmentation', 'depth': 'depth', 'normal': 'normal'}
@@ -151,15 +150,8 @@ class NYUv2Dataset(ReleasedDatasetMixin, BaseDataset):
 
     def _load_mtan(self, files: dict, sample: str) -> dict:
         name = 'NYUv2Dataset'
-        path = osp.join(self.root, files['img'])
-        img = float_image_to_uint8(load_npy(path, name, sample), path, name, sample, self.img_to_uint8)
-        size = img.shape[:2]
-        out = {'img': img}
-        if 'seg' in self.tasks:
-            path = osp.join(self.root, files['seg'])
-            out['seg'] = class_map(load_npy(path, name, sample), path, name, sample, size, self.num_classes)
-        if 'depth' in self.tasks:
-            out['depth'] = depth_npy(osp.join(self.root, files['depth']), name, sample, size)
+        out = self.load_npy_image_seg_depth(files, sample)
+        size = out['img'].shape[:2]
         if 'normal' in self.tasks:
             path = osp.join(self.root, files['normal'])
             normal = normal_map(load_npy(path, name, sample), path, name, sample)
