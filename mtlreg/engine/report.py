@@ -1,11 +1,8 @@
 """The test report of a run: metrics, Δ_T, parameters against single-task networks, FLOPs per task."""
 from __future__ import annotations
 
-import json
-import os
-import os.path as osp
-
 from mtlreg.models.complexity import task_flops
+from mtlreg.utils.atomic_json import write_json_atomic
 
 
 def build_report(model, metrics: dict, input_shape: tuple[int, ...] | None = None, **extra) -> dict:
@@ -53,8 +50,4 @@ def summary_lines(report: dict) -> list[str]:
 
 def write_report(report: dict, path: str) -> None:
     """Write the report as JSON, atomically."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    partial = path + '.partial'
-    with open(partial, 'w') as f:
-        json.dump(report, f, indent=2)
-    os.replace(partial, path)
+    write_json_atomic(path, report)

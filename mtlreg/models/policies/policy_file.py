@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
-import os
 import os.path as osp
 from typing import Sequence
 
 import numpy as np
+
+from mtlreg.utils.atomic_json import write_json_atomic
 
 
 def save_policy(path: str, task_names: Sequence[str], mask, probabilities=None, unit_names=None,
@@ -24,11 +25,7 @@ def save_policy(path: str, task_names: Sequence[str], mask, probabilities=None, 
         probabilities = np.asarray(probabilities, dtype=np.float64)
         record['probabilities'] = {t: np.round(probabilities[k], 6).tolist() for k, t in enumerate(task_names)}
     record.update(extra)
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    partial = path + '.partial'
-    with open(partial, 'w') as f:
-        json.dump(record, f, indent=2)
-    os.replace(partial, path)
+    write_json_atomic(path, record)
 
 
 def load_policy_mask(path: str) -> dict:
