@@ -11,7 +11,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mtlreg.engine.config_utils import set_work_dir  # noqa: E402
+from mtlreg.engine.config_utils import parse_data_roots, remap_data_roots, set_work_dir  # noqa: E402
 from mtlreg.engine.dist import init_cpu_process_group_if_needed  # noqa: E402
 from mtlreg.engine.report import build_report, input_shape_of, summary_lines, write_report  # noqa: E402
 from mtlreg.registry import RUNNERS  # noqa: E402
@@ -27,6 +27,9 @@ def parse_args():
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='load a checkpoint from outside the work dir in full (it may run code when unpickled)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config keys')
+    parser.add_argument('--data-root', action='append', metavar='PREFIX=PATH',
+                        help='read every dataset whose data_root starts with PREFIX from PATH instead '
+                             '(e.g. data/mnist=/datasets/mnist); repeatable')
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
@@ -45,6 +48,8 @@ def main():
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
     set_work_dir(cfg, args.config, args.work_dir)
+    if args.data_root:
+        remap_data_roots(cfg, parse_data_roots(args.data_root))
     cfg.load_from = args.checkpoint
     cfg.resume = False
     if args.trust_checkpoint:

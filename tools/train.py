@@ -10,7 +10,8 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mtlreg.engine.config_utils import apply_fast_dev_run, enable_amp, set_work_dir  # noqa: E402
+from mtlreg.engine.config_utils import (  # noqa: E402
+    apply_fast_dev_run, enable_amp, parse_data_roots, remap_data_roots, set_work_dir)  # noqa: E402
 from mtlreg.engine.dist import init_cpu_process_group_if_needed  # noqa: E402
 from mtlreg.engine.report import build_report, input_shape_of, summary_lines, write_report  # noqa: E402
 from mtlreg.registry import RUNNERS  # noqa: E402
@@ -30,6 +31,9 @@ def parse_args():
                         help='evaluate on the test split after training (also: test_after_train=True in the config)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. tasks.seg.weight=2 train_cfg.max_iters=100')
+    parser.add_argument('--data-root', action='append', metavar='PREFIX=PATH',
+                        help='read every dataset whose data_root starts with PREFIX from PATH instead '
+                             '(e.g. data/mnist=/datasets/mnist); repeatable')
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
@@ -41,6 +45,8 @@ def merge_args(cfg, args):
     """Apply the command-line options to the config."""
     cfg.launcher = args.launcher
     set_work_dir(cfg, args.config, args.work_dir)
+    if args.data_root:
+        remap_data_roots(cfg, parse_data_roots(args.data_root))
     if args.amp:
         enable_amp(cfg)
     if args.resume == 'auto':
@@ -71,11 +77,24 @@ def main():
 
 
 def test_after_train(runner, config: str) -> None:
-    """Evaluate the trained model on the test split; write and print the report."""
+    """Evaluate the trained model (or, with ``test_checkpoint='best'``, the best one) on the test split.
+
+    Writes and prints the report.
+    """
+    which = runner.cfg.get('test_checkpoint', 'last')
+    checkpoint = '(the model at the end of training)'
+    if which == 'best':
+        checkpoint = runner.message_hub.get_info('best_ckpt')
+        if not checkpoint:
+            raise ValueError("test_checkpoint='best' needs a best checkpoint: set "
+                             "default_hooks.checkpoint.save_best (e.g. 'mean/accuracy') and validate during training")
+        runner.load_checkpoint(checkpoint)
+    elif which != 'last':
+        raise ValueError(f"test_checkpoint: expected 'last' or 'best', got {which!r}")
     metrics = runner.test()
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model
     report = build_report(model, metrics, input_shape_of(runner.test_dataloader), config=config,
-                          checkpoint='(the model at the end of training)')
+                          checkpoint=checkpoint)
     write_report(report, osp.join(runner.work_dir, 'test_metrics.json'))
     runner.logger.info(f'Test report written to {osp.join(runner.work_dir, "test_metrics.json")}')
     for line in summary_lines(report):

@@ -46,15 +46,26 @@ class MNISTDataset(BaseDataset):
         split: ``train``, ``val`` or ``test``. Defaults to ``train``.
         label: key of the class label in a sample (the task's label). Defaults to ``class``.
         num_train: training images kept for ``train``. Defaults to 55000.
+        rotate: quarter turns clockwise applied to every image (0 to 3); the
+            rotated copies of 4-MNISTs (Maziarz et al., Table I) use 1.
+            Defaults to 0.
+        exclude_class: drop the images of this class and number the other
+            nine classes 0..8 in order (the task clusters of Maziarz et al.,
+            Sec. V-C: task i classifies every digit but i). Defaults to None.
         pipeline: transforms.
     """
 
     METAINFO = dict(classes=tuple(str(i) for i in range(10)))
 
     def __init__(self, data_root: str = 'data/mnist', split: str = 'train', label: str = 'class',
-                 num_train: int = 55000, pipeline: Sequence = (), **kwargs):
+                 num_train: int = 55000, rotate: int = 0, exclude_class: int | None = None,
+                 pipeline: Sequence = (), **kwargs):
         if split not in ('train', 'val', 'test'):
             raise ValueError(f'MNISTDataset: split must be "train", "val" or "test", got {split!r}')
+        if rotate not in (0, 1, 2, 3):
+            raise ValueError(f'MNISTDataset: rotate must be 0, 1, 2 or 3 quarter turns, got {rotate!r}')
+        if exclude_class is not None and exclude_class not in range(10):
+            raise ValueError(f'MNISTDataset: exclude_class must be a class 0..9 or None, got {exclude_class!r}')
         files = _FILES['test' if split == 'test' else 'train']
         missing = [f for f in files if not osp.isfile(osp.join(data_root, f))]
         if missing:
@@ -62,6 +73,10 @@ class MNISTDataset(BaseDataset):
                 f'MNISTDataset: data_root {data_root!r} lacks {missing}; expected the standard IDX files '
                 '(see docs/datasets/mnist.md for the layout and where to get them)')
         self.split, self.label, self.num_train = split, label, num_train
+        self.rotate, self.exclude_class = rotate, exclude_class
+        if exclude_class is not None:
+            classes = [c for i, c in enumerate(self.METAINFO['classes']) if i != exclude_class]
+            kwargs['metainfo'] = dict(classes=tuple(classes), **kwargs.get('metainfo', {}))
         self._files = [osp.join(data_root, f) for f in files]
         super().__init__(data_root=data_root, pipeline=pipeline, serialize_data=False, **kwargs)
 
@@ -73,5 +88,11 @@ class MNISTDataset(BaseDataset):
             images, labels = images[:self.num_train], labels[:self.num_train]
         elif self.split == 'val':
             images, labels = images[self.num_train:], labels[self.num_train:]
+        if self.rotate:  # clockwise: np.rot90 turns counter-clockwise for positive k
+            images = np.ascontiguousarray(np.rot90(images, k=-self.rotate, axes=(1, 2)))
+        if self.exclude_class is not None:
+            keep = labels != self.exclude_class
+            images, labels = images[keep], labels[keep]
+            labels = labels - (labels > self.exclude_class)
         return [{'img': img, self.label: int(lab), 'label_types': {self.label: 'class'}}
                 for img, lab in zip(images, labels)]

@@ -17,7 +17,7 @@ class TaskRotationBatchSampler:
     data, seeded, split across ranks), so tasks of different sizes are visited
     equally often. In training (``infinite=True``) a round takes one batch of
     every task, in the dataset's task order or, with ``shuffle_tasks``, in a
-    random order per round (the per-task batches of Maziarz et al., Sec. 3).
+    random order per round (the per-task batches of Maziarz et al., Sec. V).
     For evaluation (``infinite=False``) every sample is visited once, task by
     task.
 

@@ -89,3 +89,51 @@ def limit_dataset(dataset: dict, num: int) -> None:
         return
     for member in members:
         limit_dataset(member, num)
+
+
+def remap_data_roots(cfg: Config, mapping: dict[str, str]) -> int:
+    """Point every ``data_root`` (or ``root``) of the config that starts with a prefix of ``mapping`` elsewhere.
+
+    ``{'data/mnist': '/datasets/mnist'}`` turns ``data/mnist`` into
+    ``/datasets/mnist`` and ``data/mnist/extra`` into ``/datasets/mnist/extra``
+    in every dataset of every dataloader (however deeply nested, e.g. the
+    per-task datasets of a ``TaskConcatDataset``). Returns how many were changed.
+
+    Raises:
+        ValueError: if a prefix matches no ``data_root`` of the config.
+    """
+    used = dict.fromkeys(mapping, 0)
+
+    def visit(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ('data_root', 'root') and isinstance(value, str):
+                    for prefix, target in mapping.items():
+                        if value == prefix or value.startswith(prefix.rstrip('/') + '/'):
+                            node[key] = target + value[len(prefix.rstrip('/')):]
+                            used[prefix] += 1
+                            break
+                else:
+                    visit(value)
+        elif isinstance(node, (list, tuple)):
+            for item in node:
+                visit(item)
+
+    for name in [k for k in cfg.keys() if k.endswith('dataloader') or k.endswith('dataloaders')] + ['train_cfg']:
+        if name in cfg:
+            visit(cfg[name])
+    unused = [p for p, n in used.items() if n == 0]
+    if unused:
+        raise ValueError(f'--data-root: no dataset of the config reads from {unused}')
+    return sum(used.values())
+
+
+def parse_data_roots(items: list[str] | None) -> dict[str, str]:
+    """``['data/mnist=/x/mnist', ...]`` as a dict, with an error naming a malformed item."""
+    mapping = {}
+    for item in items or []:
+        prefix, sep, target = item.partition('=')
+        if not sep or not prefix or not target:
+            raise ValueError(f'--data-root: expected PREFIX=PATH (e.g. data/mnist=/datasets/mnist), got {item!r}')
+        mapping[prefix] = target
+    return mapping

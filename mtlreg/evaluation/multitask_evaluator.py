@@ -44,6 +44,11 @@ class MultiTaskEvaluator(Evaluator):
         single_task_reference (Mapping[str, Mapping[str, float]], optional):
             ``{task: {metric_name: value}}`` of single-task baselines, e.g.
             ``{'seg': {'mIoU': 40.1}, 'depth': {'abs_err': 0.61}}``.
+        average_metrics (Sequence[str], optional): metric names (without
+            the task) to average over the tasks that report them, as
+            ``'mean/<name>'``: e.g. ``['accuracy']`` gives the mean accuracy of
+            many classification tasks (Maziarz et al. select checkpoints by
+            it).
 
     Raises:
         KeyError: If the reference names a task no metric evaluates, or a
@@ -55,7 +60,8 @@ class MultiTaskEvaluator(Evaluator):
     def __init__(self,
                  metrics: Optional[Union[MetricCfg, Sequence[MetricCfg]]] = None,
                  tasks: Optional[Mapping[str, Mapping]] = None,
-                 single_task_reference: Optional[Mapping[str, Mapping[str, float]]] = None) -> None:
+                 single_task_reference: Optional[Mapping[str, Mapping[str, float]]] = None,
+                 average_metrics: Optional[Sequence[str]] = None) -> None:
         built = [self._build(m) for m in self._as_list(metrics)]
         for task_name, task_cfg in (tasks or {}).items():
             if not isinstance(task_cfg, Mapping):
@@ -69,6 +75,10 @@ class MultiTaskEvaluator(Evaluator):
                 built.append(self._build(cfg, task_name))
         super().__init__(built)
         self.single_task_reference = self._check_reference(single_task_reference)
+        if isinstance(average_metrics, str):
+            raise TypeError(f'MultiTaskEvaluator.average_metrics: expected a list of metric names, '
+                            f'got the string {average_metrics!r}')
+        self.average_metrics = list(average_metrics or [])
 
     @staticmethod
     def _as_list(value: Any) -> list:
@@ -146,7 +156,8 @@ class MultiTaskEvaluator(Evaluator):
 
         Returns:
             dict: ``'<task>/<metric>'`` values and, with a reference,
-            ``'delta/<task>'`` for each reference task and ``'delta/mean'``.
+            ``'delta/<task>'`` for each reference task and ``'delta/mean'``;
+            ``'mean/<name>'`` for each of ``average_metrics``.
         """
         results: dict = {}
         per_task: dict[str, dict] = {}
@@ -176,4 +187,10 @@ class MultiTaskEvaluator(Evaluator):
                 raise ValueError(f'Metric keys {clash} collide with the Δ keys; rename the task '
                                  'or the metric prefix.')
             results.update(extra)
+        for name in self.average_metrics:
+            values = [v[name] for v in per_task.values() if name in v]
+            if not values:
+                raise KeyError(f'MultiTaskEvaluator.average_metrics: no task reports {name!r}; the tasks report '
+                               f'{sorted({k for v in per_task.values() for k in v})}')
+            results[f'mean/{name}'] = sum(values) / len(values)
         return results

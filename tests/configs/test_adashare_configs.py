@@ -11,6 +11,7 @@ from PIL import Image
 from mtlreg.engine.config_utils import apply_fast_dev_run
 from mtlreg.engine.runner import MultiTaskRunner
 from mtlreg.utils import register_all_modules
+from tests.configs.config_walk import walk_config
 
 register_all_modules()
 
@@ -90,16 +91,6 @@ def fake_cityscapes(root):
 FAKE_TREES = {'TaskonomyDataset': fake_taskonomy, 'NYUv2Dataset': fake_nyuv2, 'CityscapesDataset': fake_cityscapes}
 
 
-def _walk(node, visit):
-    if isinstance(node, dict):
-        visit(node)
-        for value in node.values():
-            _walk(value, visit)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _walk(value, visit)
-
-
 def shrink(cfg, root, work_dir):
     """Point every dataset at ``root``, shrink images, crops, batches and the network."""
     def visit(node):
@@ -115,7 +106,7 @@ def shrink(cfg, root, work_dir):
             node['persistent_workers'] = False
         if node.get('type') == 'CrossEntropyLoss' and isinstance(node.get('class_weight'), str):
             node['class_weight'] = os.path.join(root, 'semseg_prior_factor.npy')
-    _walk(cfg._cfg_dict, visit)
+    walk_config(cfg._cfg_dict, visit)
     cfg.model.backbone.width_multiplier = 0.125
     for task in cfg.tasks.values():
         task.head.channels = 4
@@ -128,7 +119,8 @@ def shrink(cfg, root, work_dir):
 
 def _dataset_type(cfg):
     found = []
-    _walk(cfg.test_dataloader, lambda node: found.append(node['type']) if node.get('type') in FAKE_TREES else None)
+    walk_config(cfg.test_dataloader,
+                lambda node: found.append(node['type']) if node.get('type') in FAKE_TREES else None)
     return found[0] if found else None
 
 
@@ -143,7 +135,7 @@ def test_adashare_config_runs_every_stage_with_fast_dev_run(config, tmp_path):
         shrink(cfg, root, tmp_path / 'work')
     else:  # the embedded scenes data
         shrink(cfg, root, tmp_path / 'work')
-        _walk(cfg._cfg_dict, lambda n: n.update(resolution=32) if n.get('type') == 'ScenesDataset' else None)
+        walk_config(cfg._cfg_dict, lambda n: n.update(resolution=32) if n.get('type') == 'ScenesDataset' else None)
     apply_fast_dev_run(cfg)
     if 'metric' in cfg.named_hooks.best_policy and cfg.named_hooks.best_policy.metric == 'delta/mean':
         assert 'single_task_reference' in cfg.val_evaluator, 'Δ_T selection needs single-task references'

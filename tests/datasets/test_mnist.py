@@ -50,3 +50,22 @@ def test_real_files(name):
     assert len(test) == 10000
     assert test[0]['img'].shape == (28, 28)
     assert sorted({test[i]['class'] for i in range(200)}) == list(range(10))
+
+
+def test_rotation_turns_clockwise_and_exclusion_renumbers(tmp_path):
+    root = _fake_root(tmp_path, n=12)
+    images = read_idx(str(root / 'train-images-idx3-ubyte.gz'))
+    turned = MNISTDataset(str(root), 'train', num_train=12, rotate=1)
+    # clockwise: the first row of the rotated image is the first column read bottom-up
+    np.testing.assert_array_equal(turned[0]['img'][0], images[0][::-1, 0])
+    np.testing.assert_array_equal(turned[0]['img'][:, -1], images[0][0])
+    without_3 = MNISTDataset(str(root), 'train', num_train=12, exclude_class=3)
+    labels = [without_3[i]['class'] for i in range(len(without_3))]
+    # labels 0..9, 0, 1 without the 3: 0 1 2 [3] 4 5 6 7 8 9 0 1 -> 0 1 2 3 4 5 6 7 8 0 1
+    assert labels == [0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 1]
+    np.testing.assert_array_equal(without_3[3]['img'], images[4])
+    assert without_3.metainfo['classes'] == ('0', '1', '2', '4', '5', '6', '7', '8', '9')
+    with pytest.raises(ValueError, match='rotate must be'):
+        MNISTDataset(str(root), rotate=90)
+    with pytest.raises(ValueError, match='exclude_class must be'):
+        MNISTDataset(str(root), exclude_class=10)

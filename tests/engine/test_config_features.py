@@ -4,7 +4,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mtlreg.engine.config_utils import enable_amp
+from mtlreg.engine.config_utils import enable_amp, parse_data_roots, remap_data_roots
 from mtlreg.engine.runner.multitask_runner import resolve_named_hooks
 from mtlreg.models.losses import CrossEntropyLoss
 
@@ -48,3 +48,21 @@ def test_cross_entropy_reads_class_weights_from_a_file(tmp_path):
     assert float(loss(logits, torch.tensor([0, 1]))) == pytest.approx(float((nll[0] + 3 * nll[1]) / 4))
     with pytest.raises(FileNotFoundError, match='class_weight: file .*missing.npy'):
         CrossEntropyLoss(class_weight=str(tmp_path / 'missing.npy'))
+
+
+def test_data_roots_are_remapped_in_nested_datasets():
+    cfg = Config(dict(
+        train_dataloader=dict(dataset=dict(type='TaskConcatDataset', datasets=dict(
+            a=dict(data_root='data/mnist'), b=dict(data_root='data/mnist_extra'), c=dict(data_root='data/mnist/x')))),
+        val_dataloader=dict(dataset=dict(data_root='data/mnist')),
+        train_cfg=dict(dataloaders=dict(train1=dict(dataset=dict(data_root='data/mnist'))))))
+    changed = remap_data_roots(cfg, parse_data_roots(['data/mnist=/d/m']))
+    datasets = cfg.train_dataloader.dataset.datasets
+    # a prefix matches whole path components only: data/mnist_extra is another folder
+    assert (datasets.a.data_root, datasets.b.data_root, datasets.c.data_root) == ('/d/m', 'data/mnist_extra', '/d/m/x')
+    assert cfg.val_dataloader.dataset.data_root == '/d/m' and changed == 4
+    assert cfg.train_cfg.dataloaders.train1.dataset.data_root == '/d/m'
+    with pytest.raises(ValueError, match=r"no dataset of the config reads from \['data/cityscapes'\]"):
+        remap_data_roots(cfg, {'data/cityscapes': '/x'})
+    with pytest.raises(ValueError, match='expected PREFIX=PATH'):
+        parse_data_roots(['data/mnist'])

@@ -111,3 +111,21 @@ def test_task_without_metric_entry_warns(monkeypatch):
     evaluator = build(tasks=dict(seg=dict(head=dict(type='SomeHead')), aux=dict(metric=None)))
     assert evaluator.metrics == []
     assert len(messages) == 1 and "'seg'" in messages[0]
+
+
+def test_average_metrics_over_tasks():
+    tasks = dict(a=dict(metric=dict(type='ClassificationMetric')), b=dict(metric=dict(type='ClassificationMetric')))
+    evaluator = build(tasks=tasks, average_metrics=['accuracy'])
+    # task a: 2 of 2 right (100 %); task b: 1 of 4 right (25 %): the mean is over tasks, not samples
+    evaluator.process(data_samples=[{'a': {'pred': torch.tensor(1), 'gt': torch.tensor(1)}}] * 2
+                      + [{'b': {'pred': torch.tensor(0), 'gt': torch.tensor(g)}} for g in (0, 1, 2, 3)])
+    res = evaluator.evaluate(6)
+    assert res['a/accuracy'] == pytest.approx(100.0) and res['b/accuracy'] == pytest.approx(25.0)
+    assert res['mean/accuracy'] == pytest.approx(62.5)
+    bad = build(tasks=tasks, average_metrics=['mIoU'])
+    bad.process(data_samples=[{'a': {'pred': torch.tensor(1), 'gt': torch.tensor(1)}},
+                              {'b': {'pred': torch.tensor(1), 'gt': torch.tensor(1)}}])
+    with pytest.raises(KeyError, match="no task reports 'mIoU'"):
+        bad.evaluate(2)
+    with pytest.raises(TypeError, match='list of metric names'):
+        build(tasks=tasks, average_metrics='accuracy')

@@ -135,3 +135,24 @@ def test_adashare_fast_dev_run_goes_through_every_stage_and_reports(tmp_path):
     assert 0 < report['parameters']['ratio_to_single_task'] <= 1
     assert set(report['flops_per_task']) == {'seg', 'depth', 'normal', 'edge', 'keypoint'}
     assert (run_dir / 'policy' / 'policy_final.json').is_file()
+
+
+def test_gumbel_matrix_on_4_mnists_tests_its_best_checkpoint(tmp_path):
+    from tests.conftest import SHARED_DATA
+    root = os.path.join(SHARED_DATA, 'mnist')
+    if not os.path.isdir(root):
+        pytest.skip('the shared MNIST copy is not beside the repository')
+    proc = _run('tools/train.py', 'configs/gumbel_matrix/mnist-4task_gumbel-matrix.py', '--work-dir', str(tmp_path),
+                '--fast-dev-run', '--data-root', f'data/mnist={root}', '--cfg-options', 'test_checkpoint=best',
+                'default_hooks.checkpoint.save_best=mean/accuracy', 'default_hooks.checkpoint.rule=greater',
+                'named_hooks.task_embedding.interval=1')
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-3000:]
+    run_dir = tmp_path / 'fast_dev_run'
+    report = json.loads((run_dir / 'test_metrics.json').read_text())
+    assert os.path.basename(report['checkpoint']).startswith('best_mean_accuracy_iter_')
+    assert 0 <= report['metrics']['mean/accuracy'] <= 100
+    embeddings = json.loads((run_dir / 'task_embeddings' / 'task_embeddings.json').read_text())
+    assert embeddings['tasks'] == ['mnist_1', 'mnist_2', 'mnist_rot_1', 'mnist_rot_2']
+    scalars = ''.join(p.read_text() for p in run_dir.glob('*/vis_data/scalars.json'))
+    assert 'task_embedding/distinct' in scalars and 'allocation/mnist_1/layer0' in scalars

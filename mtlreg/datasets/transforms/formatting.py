@@ -15,7 +15,7 @@ from mtlreg.registry import TRANSFORMS
 from .base import BaseTransform
 
 #: Label kinds understood by :class:`PackMultiTaskInputs`.
-PACKABLE_LABEL_TYPES = ('segmentation', 'depth', 'normal', 'dense', 'class')
+PACKABLE_LABEL_TYPES = ('segmentation', 'depth', 'normal', 'dense', 'class', 'value')
 
 #: ImageNet channel statistics (RGB, [0, 1] scale), the default normalisation.
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -139,7 +139,8 @@ def pack_label(key: str, kind: str, value) -> torch.Tensor:
         key: Label key (for error messages).
         kind: Label kind: ``'segmentation'`` -> int64 [H, W]; ``'depth'`` and
             ``'dense'`` -> float32 [C, H, W] (C = 1 for a HxW map);
-            ``'normal'`` -> float32 [3, H, W]; ``'class'`` -> int64 scalar.
+            ``'normal'`` -> float32 [3, H, W]; ``'class'`` -> int64 scalar;
+            ``'value'`` (a regression target) -> float32 of the value's shape.
         value: The label as a NumPy array, tensor or (for ``'class'``) int.
 
     Returns:
@@ -156,6 +157,8 @@ def pack_label(key: str, kind: str, value) -> torch.Tensor:
     if isinstance(value, torch.Tensor):
         value = value.numpy()
     arr = np.asarray(value)
+    if kind == 'value':
+        return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
     if kind == 'segmentation':
         if arr.ndim == 3 and arr.shape[-1] == 1:
             arr = arr[..., 0]
@@ -175,6 +178,8 @@ def pack_label(key: str, kind: str, value) -> torch.Tensor:
 class PackMultiTaskInputs(BaseTransform):
     """Packs a sample into ``{'inputs': Tensor[C, H, W], 'data_samples': {key: Tensor}}``.
 
+    A 1-D ``img`` (a feature vector) becomes a float32 ``[D]`` tensor.
+
     ``results['img']`` (HxW or HxWxC) becomes a normalised float32 [C, H, W]
     tensor: a uint8 image is normalised here with ``mean``/``std`` (as by
     :class:`NormalizeImage`); a floating-point image is taken to be
@@ -183,7 +188,7 @@ class PackMultiTaskInputs(BaseTransform):
     Every label in ``results['label_types']`` (or only those in ``keys``) is
     converted by kind: segmentation -> int64 [H, W]; depth, dense (edge,
     keypoint heatmaps, ...) -> float32 [1, H, W]; normal -> float32 [3, H, W];
-    class -> int64 scalar.
+    class -> int64 scalar; value (a regression target) -> float32.
 
     Args:
         keys: Label keys to pack; ``None`` packs every key of ``label_types``.
@@ -227,7 +232,8 @@ class PackMultiTaskInputs(BaseTransform):
         img = np.asarray(img)
         if self.mean is not None and img.dtype == np.uint8:
             img = normalize_image(img, self.mean, self.std)
-        inputs = torch.from_numpy(np.ascontiguousarray(_to_chw(img), dtype=np.float32))
+        chw = img if img.ndim == 1 else _to_chw(img)  # a feature vector stays as it is
+        inputs = torch.from_numpy(np.ascontiguousarray(chw, dtype=np.float32))
         label_types: dict[str, str] = results.get('label_types', {}) or {}
         keys = list(label_types) if self.keys is None else self.keys
         data_samples: dict[str, torch.Tensor] = {}

@@ -1,7 +1,8 @@
 from .model_summary_hook import ModelSummaryHook
 from .policy_schedule_hooks import CurriculumHook, TemperatureScheduleHook
 from .policy_visualization_hook import PolicyVisualizationHook
+from .task_embedding_hook import TaskEmbeddingHook
 from .stage_hooks import BestPolicyHook, DiscretizePolicyHook, PolicyModeHook, ReinitializeWeightsHook
 
 __all__ = ['ModelSummaryHook', 'TemperatureScheduleHook', 'CurriculumHook', 'PolicyVisualizationHook',
-           'BestPolicyHook', 'DiscretizePolicyHook', 'PolicyModeHook', 'ReinitializeWeightsHook']
+           'BestPolicyHook', 'DiscretizePolicyHook', 'PolicyModeHook', 'ReinitializeWeightsHook', 'TaskEmbeddingHook']

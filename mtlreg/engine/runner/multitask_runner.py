@@ -121,6 +121,8 @@ class MultiTaskRunner(Runner):
         cfg = resolve_named_hooks(resolve_task_config(cfg))
         if cfg.get('launcher', 'none') != 'none' and cfg.get('model_wrapper_cfg') is None:
             cfg.model_wrapper_cfg = default_model_wrapper_cfg()
+        if isinstance(cfg, Config):  # the runner's copies keep the class: the text is formatted once
+            object.__setattr__(cfg, '__class__', _CachedTextConfig)
         return super().from_cfg(cfg)
 
     # ------------------------------------------------------------- saving

@@ -18,7 +18,7 @@ def _pair(kernel) -> tuple[int, int]:
 
 def build_component(cfg: dict, in_channels: int, out_channels: int, stride: int, padding: bool, norm_groups: int | None,
                     where: str) -> nn.Module:
-    """One component of a modular layer (Maziarz et al., Sec. IV and App. B).
+    """One component of a modular layer (Maziarz et al., Sec. V and Apps. A2, A3, B, C1).
 
     * ``conv``: ``depth`` convolutions (``kernel_size`` an int, a pair, or a
       list with one entry per convolution, e.g. ``[(1, 7), (7, 1)]``), the

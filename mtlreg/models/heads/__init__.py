@@ -1,5 +1,6 @@
 from .aspp import ASPPHead, DenseRegressionHead, SegmentationHead, SurfaceNormalHead
-from .linear import LinearClassificationHead
+from .identity import IdentityHead
+from .linear import LinearClassificationHead, LinearRegressionHead
 
 __all__ = ['ASPPHead', 'SegmentationHead', 'DenseRegressionHead', 'SurfaceNormalHead',
-           'LinearClassificationHead']
+           'LinearClassificationHead', 'IdentityHead', 'LinearRegressionHead']

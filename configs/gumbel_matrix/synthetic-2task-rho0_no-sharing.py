@@ -1,0 +1,9 @@
+# Maziarz et al., Sec. II (Fig. 1): two unrelated tasks (rho = 0), each with two components of its own
+# (one one-layer and one two-layer component).
+_base_ = [
+    '../_base_/models/modular_fc_sec2.py',
+    '../_base_/datasets/synthetic_2task_rho0.py',
+    '../_base_/schedules/synthetic_3k_per_task.py',
+]
+model = dict(policy=dict(type='FixedMaskPolicy', mask=dict(task1=[[1, 1, 0, 0]], task2=[[0, 0, 1, 1]])))
+train_cfg = dict(max_iters=6000)  # 3000 batches per task
