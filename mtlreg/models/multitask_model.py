@@ -126,7 +126,7 @@ class MultiTaskModel(BaseModel):
         for value in regularizers.values():
             total = total + value
         log = OrderedDict(loss=total)
-        log.update((f'loss_{t}', v.detach()) for t, v in task_losses.items())
+        log.update((f'loss_{t}', v) for t, v in task_losses.items())  # parse_losses detaches for logging
         log.update((f'weight_{t}', torch.tensor(w)) for t, w in self.balancer.current_weights().items()
                    if t in task_losses)
         log.update((name, v.detach()) for name, v in regularizers.items())
@@ -168,8 +168,47 @@ class MultiTaskModel(BaseModel):
             data = self.data_preprocessor(data, True)
             losses = forward(**data, mode='loss')
         objective, log_vars = self.parse_losses(losses)
-        optim_wrapper.update_params(objective)
+        if self.balancer.gradient_level:
+            task_losses = {t: losses[f'loss_{t}'] for t in self.task_names if f'loss_{t}' in losses}
+            self.gradient_level_update(task_losses, objective, optim_wrapper)
+        else:
+            optim_wrapper.update_params(objective)
         return log_vars
+
+    def gradient_level_update(self, task_losses: dict[str, torch.Tensor], objective: torch.Tensor,
+                              optim_wrapper: OptimWrapper) -> None:
+        """One step with the balancer's combination of per-task gradients on the shared parameters.
+
+        Every task's gradient of the shared parameters is taken separately (scaled
+        as the wrapper scales the objective: gradient accumulation, an AMP loss
+        scaler), averaged over processes, and combined by the balancer; the
+        other parameters get the objective's gradient. With accumulation the
+        combined gradient adds to what earlier micro-steps accumulated.
+        """
+        shared = [p for p in self.shared_parameters() if p.requires_grad]
+        scaler = getattr(optim_wrapper, 'loss_scaler', None)
+        combined = []
+        if shared:
+            grads = {}
+            for task, loss in self.balancer.gradient_losses(task_losses).items():
+                loss = optim_wrapper.scale_loss(loss)
+                if scaler is not None:
+                    loss = scaler.scale(loss)
+                got = torch.autograd.grad(loss, shared, retain_graph=True, allow_unused=True)
+                grads[task] = [torch.zeros_like(p) if g is None else g for g, p in zip(got, shared)]
+            average_over_processes(grads)
+            combined = self.balancer.shared_gradients(grads)
+        before = [None if p.grad is None else p.grad.clone() for p in shared]
+        optim_wrapper.backward(optim_wrapper.scale_loss(objective))
+        for p, g, old in zip(shared, combined, before):
+            p.grad = g.to(p.dtype) if old is None else old + g.to(p.dtype)
+        if optim_wrapper.should_update():
+            optim_wrapper.step()
+            optim_wrapper.zero_grad()
+
+    def shared_parameters(self) -> list[nn.Parameter]:
+        """The parameters every task's loss reaches: the backbone's (none with a backbone per task)."""
+        return [] if self.backbone_per_task else list(self.backbone.parameters())
 
     # ------------------------------------------------------ parameter groups
     def arch_parameters(self) -> list[nn.Parameter]:
@@ -209,6 +248,20 @@ class MultiTaskModel(BaseModel):
         single = len(self.task_names) * sum(p.numel() for p in backbone.parameters()) + sum(heads.values()) + extra
         return {'total': total, **{f'task/{t}': n for t, n in per_task.items()},
                 'single_task_total': single, 'ratio_to_single_task': total / single}
+
+
+def average_over_processes(grads: dict[str, list[torch.Tensor]]) -> None:
+    """Average every task's gradients over the processes of a distributed run, in place."""
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        return
+    world = torch.distributed.get_world_size()
+    if world == 1:
+        return
+    for task, tensors in grads.items():
+        flat = torch.cat([g.reshape(-1) for g in tensors])
+        torch.distributed.all_reduce(flat)
+        flat /= world
+        grads[task] = [chunk.view_as(g) for chunk, g in zip(torch.split(flat, [g.numel() for g in tensors]), tensors)]
 
 
 def validate_tasks(tasks: dict[str, dict]) -> dict[str, dict]:

@@ -1,4 +1,4 @@
-"""Run by torchrun from test_distributed.py: train the tiny config on 2 CPU processes (gloo)."""
+"""Run by torchrun from test_distributed.py: train the tiny config on 2 CPU processes (gloo) with a balancer."""
 import os
 import sys
 
@@ -12,10 +12,11 @@ from mtlreg.utils import register_all_modules  # noqa: E402
 from tests.engine.tiny import tiny_cfg  # noqa: E402
 
 
-def main(work_dir):
+def main(work_dir, balancer='StaticBalancer'):
     torch.set_num_threads(1)
     register_all_modules()
     cfg = tiny_cfg(work_dir, max_iters=4, interval=4)
+    cfg.model.balancer = dict(type=balancer)
     cfg.launcher = 'pytorch'
     init_cpu_process_group_if_needed(cfg.launcher)
     runner = MultiTaskRunner.from_cfg(cfg)
@@ -27,4 +28,4 @@ def main(work_dir):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1])
+    main(*sys.argv[1:])

@@ -10,9 +10,11 @@ pytestmark = pytest.mark.slow
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def test_two_gloo_processes_keep_parameters_identical(tmp_path):
+@pytest.mark.parametrize('balancer,port', [('StaticBalancer', 29531), ('PCGradBalancer', 29532)])
+def test_two_gloo_processes_keep_parameters_identical(tmp_path, balancer, port):
+    """Also for a gradient-level balancer, whose per-task gradients must be averaged over processes."""
     cmd = [sys.executable, '-m', 'torch.distributed.run', '--nnodes=1', '--nproc_per_node=2',
-           '--master_port=29531', os.path.join(REPO, 'tests', 'engine', 'dist_worker.py'), str(tmp_path)]
+           f'--master_port={port}', os.path.join(REPO, 'tests', 'engine', 'dist_worker.py'), str(tmp_path), balancer]
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO)
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

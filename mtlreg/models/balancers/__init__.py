@@ -1,4 +1,7 @@
 from .base import BaseBalancer
+from .dwa import DWABalancer
+from .pcgrad import PCGradBalancer
 from .static import StaticBalancer
+from .uncertainty import UncertaintyBalancer
 
-__all__ = ['BaseBalancer', 'StaticBalancer']
+__all__ = ['BaseBalancer', 'DWABalancer', 'PCGradBalancer', 'StaticBalancer', 'UncertaintyBalancer']

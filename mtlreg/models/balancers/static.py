@@ -12,9 +12,7 @@ class StaticBalancer(BaseBalancer):
     """Weighted sum of task losses with the fixed weights λ_k of the task declarations."""
 
     def forward(self, losses: dict[str, torch.Tensor]) -> torch.Tensor:
-        unknown = [t for t in losses if t not in self.task_weights]
-        if unknown:
-            raise KeyError(f'StaticBalancer: losses for unknown tasks {unknown}; tasks are {self.task_names}')
+        self.check_tasks(losses)
         return sum(self.task_weights[t] * loss for t, loss in losses.items())
 
     def current_weights(self) -> dict[str, float]:

@@ -1,0 +1,76 @@
+"""Projecting conflicting gradients (Yu, Kumar, Gupta, Levine, Hausman & Finn, "Gradient Surgery for Multi-Task Learning", NeurIPS 2020)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+
+from mtlreg.registry import BALANCERS
+from .base import BaseBalancer
+
+
+def project_conflicting(gradients: list[torch.Tensor], order: Sequence[Sequence[int]] | None = None,
+                        generator: torch.Generator | None = None) -> torch.Tensor:
+    """PCGrad's update ``Σ_i g_i^PC`` from the flat task gradients ``g_i`` (Alg. 1).
+
+    For every task i, ``g_i^PC`` starts as ``g_i``; for each other task j (in
+    ``order[i]``; by default a random order from ``generator``), if ``g_i^PC · g_j < 0`` the component
+    along ``g_j`` is removed: ``g_i^PC −= (g_i^PC · g_j) / ‖g_j‖² · g_j``.
+    Projections use the original ``g_j``, as the paper's algorithm.
+    """
+    k = len(gradients)
+    if order is None:
+        order = [[j for j in torch.randperm(k, generator=generator).tolist() if j != i] for i in range(k)]
+    combined = torch.zeros_like(gradients[0])
+    for i in range(k):
+        g = gradients[i].clone()
+        for j in order[i]:
+            dot = torch.dot(g, gradients[j])
+            norm = torch.dot(gradients[j], gradients[j])
+            if dot < 0 and norm > 0:
+                g -= dot / norm * gradients[j]
+        combined += g
+    return combined
+
+
+@BALANCERS.register_module()
+class PCGradBalancer(BaseBalancer):
+    """PCGrad on the shared parameters; the objective ``Σ_k λ_k L_k`` for the task-specific ones.
+
+    Each task's gradient of the shared parameters (the backbone) is computed
+    separately, conflicting components are projected away
+    (:func:`project_conflicting`) and the sum of the projected gradients is
+    the shared parameters' gradient. Heads get their own task's gradient, as
+    in the paper. In a distributed run each task gradient is averaged over
+    the processes before the projection, so every process takes the same step.
+    The random order of projections comes from ``seed`` and the step count (a
+    buffer): identical on every process and after a resume.
+
+    Args:
+        task_names: the tasks.
+        task_weights: static weights λ_k (scale each task's loss). Defaults to 1.
+        seed: seed of the projection order. Defaults to 0.
+    """
+
+    gradient_level = True
+
+    def __init__(self, task_names: Sequence[str], task_weights: dict[str, float] | None = None, seed: int = 0):
+        super().__init__(task_names, task_weights)
+        self.seed = seed
+        self.register_buffer('steps', torch.tensor(0))
+
+    def forward(self, losses: dict[str, torch.Tensor]) -> torch.Tensor:
+        self.check_tasks(losses)
+        return sum(self.task_weights[t] * loss for t, loss in losses.items())
+
+    def shared_gradients(self, task_gradients: dict[str, list[torch.Tensor]]) -> list[torch.Tensor]:
+        tasks = list(task_gradients)
+        shapes = [g.shape for g in task_gradients[tasks[0]]]
+        flat = [torch.cat([g.reshape(-1) for g in task_gradients[t]]) for t in tasks]
+        generator = torch.Generator().manual_seed(self.seed * 1000003 + int(self.steps))
+        self.steps += 1
+        combined = project_conflicting(flat, generator=generator)
+        return [chunk.view(shape) for chunk, shape in zip(torch.split(combined, [s.numel() for s in shapes]), shapes)]
+
+    def current_weights(self) -> dict[str, float]:
+        return dict(self.task_weights)
