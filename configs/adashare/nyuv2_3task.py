@@ -6,6 +6,7 @@ _base_ = [
     '../_base_/datasets/nyuv2_adashare.py',
     '../_base_/schedules/adashare_4k_16k_20k.py',
     '../_base_/default_runtime.py',
+    '../_base_/references/nyuv2_3task_official.py',
 ]
 
 # pretrained: path of a local ImageNet ResNet-34 state dict (timm/torchvision keys), nothing is downloaded
@@ -16,11 +17,7 @@ model = dict(
 tasks = dict(seg=dict(weight=1.0), normal=dict(weight=20.0), depth=dict(weight=3.0))
 
 # Single-task references for Δ_T: the values the official code scores NYUv2-3 policies against.
-single_task_reference = dict(
-    seg=dict(mIoU=27.5, pixel_acc=58.9),
-    normal={'mean_angle': 17.5, 'median_angle': 14.2, 'within_11.25': 34.9, 'within_22.5': 73.3, 'within_30': 85.7},
-    depth=dict(abs_err=0.62, rel_err=0.25))
-val_evaluator = dict(single_task_reference=single_task_reference)
+val_evaluator = dict(single_task_reference={{_base_.single_task_reference}})
 test_evaluator = val_evaluator
 
 # One policy epoch = about one pass over train1 (weights), then over train2 (policy): 24 + 24 batches of 16.

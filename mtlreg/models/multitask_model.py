@@ -29,8 +29,12 @@ class MultiTaskModel(BaseModel):
     the task name). A batch may carry the labels of every task or of one task
     only (per-task batches); losses are computed for the tasks present.
 
+    A backbone that computes every task's features itself (MTAN, cross-stitch:
+    ``task_conditioned = True``, see ``TaskConditionedBackbone``) is built with
+    the task names and run once for all tasks; it takes no gates.
+
     Args:
-        backbone: config of a :class:`GatedBackbone`.
+        backbone: config of a :class:`GatedBackbone` or a task-conditioned backbone.
         tasks: the task declarations.
         policy: config of a policy. Defaults to ``SharedBottomPolicy``.
         balancer: config of a balancer. Defaults to ``StaticBalancer``.
@@ -52,7 +56,9 @@ class MultiTaskModel(BaseModel):
             self.backbones = nn.ModuleDict({t: BACKBONES.build(backbone) for t in self.task_names})
             reference = next(iter(self.backbones.values()))
         else:
-            self.backbone = BACKBONES.build(backbone)
+            conditioned = getattr(BACKBONES.get(backbone.get('type')), 'task_conditioned', False)
+            self.backbone = BACKBONES.build(
+                backbone, default_args=dict(task_names=self.task_names) if conditioned else None)
             reference = self.backbone
         self.policy = POLICIES.build(policy or dict(type='SharedBottomPolicy'),
                                      default_args=dict(task_names=self.task_names, unit_grid=reference.unit_grid))
@@ -75,6 +81,12 @@ class MultiTaskModel(BaseModel):
         """
         if self.backbone_per_task:
             return {t: self.backbones[t](inputs) for t in tasks}
+        if self.task_conditioned:
+            gated = [t for t in tasks if self.policy.gates(t) is not None]
+            if gated:
+                raise ValueError(f'{type(self.backbone).__name__} computes task features itself and takes no gates, '
+                                 f'but the policy gives tasks {gated} gates; use SharedBottomPolicy')
+            return self.backbone(inputs, tasks=tasks)
         feats, passes = {}, []  # passes: (gates or None, features)
         for t in tasks:
             gates = self.policy.gates(t)
@@ -206,9 +218,18 @@ class MultiTaskModel(BaseModel):
             optim_wrapper.step()
             optim_wrapper.zero_grad()
 
+    @property
+    def task_conditioned(self) -> bool:
+        """Whether the backbone computes every task's features itself."""
+        return getattr(self, 'backbone', None) is not None and getattr(self.backbone, 'task_conditioned', False)
+
     def shared_parameters(self) -> list[nn.Parameter]:
         """The parameters every task's loss reaches: the backbone's (none with a backbone per task)."""
-        return [] if self.backbone_per_task else list(self.backbone.parameters())
+        if self.backbone_per_task:
+            return []
+        if self.task_conditioned:
+            return self.backbone.shared_parameters()
+        return list(self.backbone.parameters())
 
     # ------------------------------------------------------ parameter groups
     def arch_parameters(self) -> list[nn.Parameter]:
@@ -238,6 +259,12 @@ class MultiTaskModel(BaseModel):
             total = sum(per_task.values()) + extra
             return {'total': total, **{f'task/{t}': n for t, n in per_task.items()},
                     'single_task_total': total, 'ratio_to_single_task': 1.0}
+        if self.task_conditioned:
+            per_task = {t: self.backbone.task_parameter_count(t) + heads[t] for t in self.task_names}
+            total = sum(p.numel() for n, p in self.named_parameters() if not n.startswith('policy.'))
+            single = len(self.task_names) * self.backbone.single_task_parameter_count() + sum(heads.values()) + extra
+            return {'total': total, **{f'task/{t}': n for t, n in per_task.items()},
+                    'single_task_total': single, 'ratio_to_single_task': total / single}
         backbone = self.backbone
         unit_sizes = torch.tensor([sum(p.numel() for p in backbone.get_submodule(n).parameters())
                                    for n in backbone.unit_names()])

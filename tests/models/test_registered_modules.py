@@ -77,8 +77,18 @@ _BACKBONE_ARGS = {'ModularNetwork': dict(in_channels=3, layers=[
 
 @pytest.mark.parametrize('name', _members(BACKBONES))
 def test_every_backbone_declares_units_and_runs_with_and_without_gates(name):
-    backbone = BACKBONES.build(dict(type=name, **_BACKBONE_ARGS.get(name, dict(width_multiplier=0.125)))).eval()
+    args = _BACKBONE_ARGS.get(name, dict(width_multiplier=0.125))
     x = torch.randn(1, 3, 32, 32)
+    if getattr(BACKBONES.get(name), 'task_conditioned', False):  # features per task, no gates
+        backbone = BACKBONES.build(dict(type=name, task_names=['a', 'b'], **args)).eval()
+        out = backbone(x)
+        assert set(out) == {'a', 'b'} and out['a'].shape[1] == backbone.out_channels
+        torch.testing.assert_close(backbone(x, tasks=['b'])['b'], out['b'])
+        assert 0 < backbone.single_task_parameter_count() <= backbone.task_parameter_count('a')
+        backbone.train()
+        sum(f.mean() for f in backbone(x).values()).backward()
+        return
+    backbone = BACKBONES.build(dict(type=name, **args)).eval()
     out = backbone(x)
     assert out.shape[1] == backbone.out_channels
     assert len(backbone.unit_names()) == torch.Size(backbone.unit_grid).numel()

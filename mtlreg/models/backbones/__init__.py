@@ -2,5 +2,9 @@ from .base import GatedBackbone
 from .resnet import DilatedResNet, gated_residual_block
 from .vgg import VGG16BN
 from .modular import ModularNetwork
+from .task_conditioned import TaskConditionedBackbone
+from .mtan import MTANResNet
+from .cross_stitch import CrossStitchResNet
 
-__all__ = ['GatedBackbone', 'DilatedResNet', 'ModularNetwork', 'VGG16BN', 'gated_residual_block']
+__all__ = ['GatedBackbone', 'DilatedResNet', 'ModularNetwork', 'VGG16BN', 'gated_residual_block',
+           'TaskConditionedBackbone', 'MTANResNet', 'CrossStitchResNet']

@@ -1,0 +1,76 @@
+import pytest
+import torch
+from torch import nn
+
+from mtlreg.models.backbones import CrossStitchResNet, DilatedResNet, MTANResNet
+from mtlreg.models.backbones.cross_stitch import CrossStitchUnit
+
+
+class _Ones(nn.Module):
+    """An attention module that lets everything through: a mask of ones of the stage's width."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.channels = channels
+
+    def forward(self, x):
+        return x.new_ones(x.shape[0], self.channels, *x.shape[2:])
+
+
+def test_mtan_with_open_attention_is_the_shared_trunk():
+    torch.manual_seed(0)
+    net = MTANResNet(['a', 'b'], width_multiplier=0.125).eval()
+    x = torch.randn(2, 3, 32, 32)
+    features = net(x)
+    assert set(features) == {'a', 'b'} and features['a'].shape == (2, net.out_channels, 4, 4)
+    assert not torch.allclose(features['a'], features['b'])  # each task attends differently
+    # one task alone gives the same features as all tasks together
+    assert torch.allclose(net(x, tasks=['b'])['b'], features['b'])
+    widths = [net.trunk.blocks[blocks[-1]].conv2.out_channels for blocks in net.stage_blocks]
+    for task in ('a', 'b'):
+        for j, c in enumerate(widths):
+            net.attention[task][j] = _Ones(c)
+    trunk = net.trunk(x)
+    assert all(torch.allclose(f, trunk) for f in net(x).values())
+
+
+def test_mtan_masks_lie_in_zero_one_and_counts_split_shared_and_task_parameters():
+    net = MTANResNet(['a', 'b', 'c'], width_multiplier=0.125)
+    mask = net.attention['a'][0](torch.randn(2, net.trunk.blocks[0].conv2.out_channels, 8, 8))
+    assert mask.min() >= 0 and mask.max() <= 1
+    trunk = sum(p.numel() for p in net.trunk.parameters())
+    shared = sum(p.numel() for p in net.shared_parameters())
+    own = sum(p.numel() for p in net.attention['a'].parameters())
+    assert net.single_task_parameter_count() == trunk
+    assert net.task_parameter_count('a') == shared + own
+    assert sum(p.numel() for p in net.parameters()) == shared + 3 * own
+    with pytest.raises(KeyError, match=r"unknown tasks \['d'\]"):
+        net(torch.randn(1, 3, 32, 32), tasks=['d'])
+
+
+def test_cross_stitch_unit_worked_by_hand():
+    unit = CrossStitchUnit(2, channels=1, init_self=0.9)
+    x1, x2 = torch.full((1, 1, 1, 1), 1.0), torch.full((1, 1, 1, 1), 3.0)
+    y1, y2 = (y.detach() for y in unit([x1, x2]))
+    assert float(y1) == pytest.approx(0.9 * 1 + 0.1 * 3) and float(y2) == pytest.approx(0.1 * 1 + 0.9 * 3)
+    per_channel = CrossStitchUnit(3, channels=4, init_self=0.8, per_channel=True)
+    assert per_channel.alpha.shape == (3, 3, 4)
+    alpha = per_channel.alpha.detach()
+    assert float(alpha[0, 1, 2]) == pytest.approx(0.1) and float(alpha[2, 2, 0]) == pytest.approx(0.8)
+
+
+def test_cross_stitch_at_identity_is_independent_networks():
+    torch.manual_seed(0)
+    net = CrossStitchResNet(['a', 'b'], init_self=1.0, width_multiplier=0.125).eval()
+    x = torch.randn(2, 3, 32, 32)
+    features = net(x)
+    for task in ('a', 'b'):
+        assert torch.allclose(features[task], net.nets[task](x), atol=1e-6)
+    net = CrossStitchResNet(['a', 'b'], init_self=0.5, width_multiplier=0.125).eval()
+    mixed = net(x)  # equal halves after the last stage's unit: both tasks get the same features
+    assert torch.allclose(mixed['a'], mixed['b'], atol=1e-6)
+    assert not torch.allclose(net.nets['a'](x), net.nets['b'](x))
+    reference = DilatedResNet(width_multiplier=0.125)
+    assert net.single_task_parameter_count() == sum(p.numel() for p in reference.parameters())
+    with pytest.raises(ValueError, match='init_self must lie in'):
+        CrossStitchResNet(['a'], init_self=1.5, width_multiplier=0.125)
