@@ -1,5 +1,5 @@
-# Maziarz et al., Sec. II (Fig. 1): two tasks that are the same up to noise (rho = 1), each with two components of its own
-# (one one-layer and one two-layer component).
+# Maziarz et al., Sec. II (Fig. 1): two tasks that are the same up to noise (rho = 1), each with two
+# components of its own (one one-layer and one two-layer component).
 _base_ = [
     '../_base_/models/modular_fc_sec2.py',
     '../_base_/datasets/synthetic_2task_rho1.py',

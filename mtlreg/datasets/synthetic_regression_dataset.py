@@ -39,7 +39,7 @@ def task_weights(groups: Sequence[int], rho: float, dim: int = 128, scale: float
 
 
 def synthetic_targets(x: torch.Tensor, w: torch.Tensor, num_sines: int = 6) -> torch.Tensor:
-    """``y = wᵀx + Σ_{i=1..m} sin(α_i·wᵀx + β_i)`` with ``α_i = i``, ``β_i = (i − 1)²``, without the noise."""
+    """``y = wᵀx + Σ_{i=1..m} sin(α_i·wᵀx + β_i)``, ``α_i = i``, ``β_i = (i − 1)²``, without the noise."""
     proj = x @ w
     return proj + sum(torch.sin(i * proj + (i - 1) ** 2) for i in range(1, num_sines + 1))
 

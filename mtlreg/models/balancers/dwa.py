@@ -11,7 +11,7 @@ from .base import BaseBalancer
 
 @BALANCERS.register_module()
 class DWABalancer(BaseBalancer):
-    """``w_k(t) = K · exp(r_k(t−1) / T) / Σ_i exp(r_i(t−1) / T)``, ``r_k(t−1) = L_k(t−1) / L_k(t−2)`` (Eq. 7).
+    """``w_k(t) = K·exp(r_k(t−1)/T) / Σ_i exp(r_i(t−1)/T)``, ``r_k(t−1) = L_k(t−1) / L_k(t−2)`` (Eq. 7).
 
     ``L_k(t)`` is task k's mean training loss over "epoch" t. For iteration-based
     training an epoch is a window of ``window`` training iterations (calls in

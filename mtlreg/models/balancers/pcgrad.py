@@ -1,4 +1,7 @@
-"""Projecting conflicting gradients (Yu, Kumar, Gupta, Levine, Hausman & Finn, "Gradient Surgery for Multi-Task Learning", NeurIPS 2020)."""
+"""PCGrad: projecting conflicting gradients.
+
+Yu, Kumar, Gupta, Levine, Hausman & Finn, "Gradient Surgery for Multi-Task Learning", NeurIPS 2020.
+"""
 from __future__ import annotations
 
 from typing import Sequence

@@ -1,4 +1,7 @@
-"""Uncertainty weighting (Kendall, Gal & Cipolla, "Multi-Task Learning Using Uncertainty to Weigh Losses", CVPR 2018)."""
+"""Uncertainty weighting.
+
+Kendall, Gal & Cipolla, "Multi-Task Learning Using Uncertainty to Weigh Losses", CVPR 2018.
+"""
 from __future__ import annotations
 
 from typing import Sequence
