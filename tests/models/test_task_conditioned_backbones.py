@@ -26,9 +26,8 @@ def test_mtan_with_open_attention_is_the_shared_trunk():
     assert not torch.allclose(features['a'], features['b'])  # each task attends differently
     # one task alone gives the same features as all tasks together
     assert torch.allclose(net(x, tasks=['b'])['b'], features['b'])
-    widths = [net.trunk.blocks[blocks[-1]].conv2.out_channels for blocks in net.stage_blocks]
     for task in ('a', 'b'):
-        for j, c in enumerate(widths):
+        for j, c in enumerate(net.trunk.stage_channels):
             net.attention[task][j] = _Ones(c)
     trunk = net.trunk(x)
     assert all(torch.allclose(f, trunk) for f in net(x).values())

@@ -1,5 +1,6 @@
 # Two classification tasks on different images: MNIST digits and Fashion-MNIST clothes.
 # Every batch holds one task's samples; the tasks take turns (TaskRotationBatchSampler).
+_base_ = ['./per_task_batches.py']
 mnist_root = 'data/mnist'
 fashion_root = 'data/fashion_mnist'
 pipeline = [dict(type='PackMultiTaskInputs', mean=(0.1307,), std=(0.3081,))]
@@ -11,24 +12,9 @@ def _datasets(split):
         clothes=dict(type='MNISTDataset', data_root=fashion_root, split=split, label='clothes', pipeline=pipeline)))
 
 
-train_dataloader = dict(
-    batch_size=64, num_workers=0,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    batch_sampler=dict(type='TaskRotationBatchSampler'),
-    collate_fn=dict(type='default_collate'),
-    dataset=_datasets('train'))
-val_dataloader = dict(
-    batch_size=256, num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    batch_sampler=dict(type='TaskRotationBatchSampler', infinite=False, shuffle=False),
-    collate_fn=dict(type='default_collate'),
-    dataset=_datasets('val'))
-test_dataloader = dict(
-    batch_size=256, num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    batch_sampler=dict(type='TaskRotationBatchSampler', infinite=False, shuffle=False),
-    collate_fn=dict(type='default_collate'),
-    dataset=_datasets('test'))
+train_dataloader = dict(batch_size=64, batch_sampler=dict(shuffle_tasks=False), dataset=_datasets('train'))
+val_dataloader = dict(batch_size=256, dataset=_datasets('val'))
+test_dataloader = dict(batch_size=256, dataset=_datasets('test'))
 del _datasets
 
 tasks = dict(
@@ -36,5 +22,3 @@ tasks = dict(
                loss=dict(type='CrossEntropyLoss'), metric=dict(type='ClassificationMetric'), weight=1.0),
     clothes=dict(head=dict(type='LinearClassificationHead', num_classes=10),
                  loss=dict(type='CrossEntropyLoss'), metric=dict(type='ClassificationMetric'), weight=1.0))
-val_evaluator = dict(type='MultiTaskEvaluator')
-test_evaluator = val_evaluator

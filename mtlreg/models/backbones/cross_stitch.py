@@ -55,11 +55,8 @@ class CrossStitchResNet(TaskConditionedBackbone):
             raise ValueError(f'CrossStitchResNet: init_self must lie in [0, 1], got {init_self}')
         self.nets = nn.ModuleDict({t: DilatedResNet(**resnet) for t in self.task_names})
         reference = self.nets[self.task_names[0]]
-        self.stage_ends = [max(i for i, s in enumerate(reference.block_stage) if s == j)
-                           for j in sorted(set(reference.block_stage))]
-        widths = [reference.blocks[i].conv2.out_channels for i in self.stage_ends]
         self.stitches = nn.ModuleList(CrossStitchUnit(len(self.task_names), c, init_self, per_channel)
-                                      for c in widths)
+                                      for c in reference.stage_channels)
         self.out_channels = reference.out_channels
         self.output_stride = reference.output_stride
 
@@ -67,12 +64,10 @@ class CrossStitchResNet(TaskConditionedBackbone):
         tasks = self.check_tasks(tasks)
         nets = [self.nets[t] for t in self.task_names]
         features = [net.stem(x) for net in nets]
-        start = 0
-        for end, stitch in zip(self.stage_ends, self.stitches):
-            for i in range(start, end + 1):
+        for blocks, stitch in zip(nets[0].stage_blocks, self.stitches):
+            for i in blocks:
                 features = [net.blocks[i](f) for net, f in zip(nets, features)]
             features = stitch(features)
-            start = end + 1
         return {t: features[self.task_names.index(t)] for t in tasks}
 
     def shared_parameters(self) -> list[nn.Parameter]:

@@ -48,10 +48,7 @@ class MTANResNet(TaskConditionedBackbone):
     def __init__(self, task_names: Sequence[str], **resnet):
         super().__init__(task_names)
         self.trunk = DilatedResNet(**resnet)
-        stages = sorted(set(self.trunk.block_stage))
-        #: the indices of every stage's first and last block
-        self.stage_blocks = [[i for i, s in enumerate(self.trunk.block_stage) if s == j] for j in stages]
-        widths = [self.trunk.blocks[blocks[-1]].conv2.out_channels for blocks in self.stage_blocks]
+        widths = self.trunk.stage_channels
         self.attention = nn.ModuleDict({t: nn.ModuleList(
             [attention_module(widths[0], widths[0], widths[0])]
             + [attention_module(2 * c, c, c) for c in widths[1:]]) for t in self.task_names})
@@ -63,7 +60,7 @@ class MTANResNet(TaskConditionedBackbone):
         tasks = self.check_tasks(tasks)
         x = self.trunk.stem(x)
         firsts, lasts = [], []
-        for blocks in self.stage_blocks:
+        for blocks in self.trunk.stage_blocks:
             for i in blocks:
                 x = self.trunk.blocks[i](x)
                 if i == blocks[0]:

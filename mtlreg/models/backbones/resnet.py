@@ -70,6 +70,9 @@ class DilatedResNet(GatedBackbone):
         stage_sizes = [len(layer) for layer in (net.layer1, net.layer2, net.layer3, net.layer4)]
         #: index of the stage each block belongs to
         self.block_stage = [s for s, n in enumerate(stage_sizes) for _ in range(n)]
+        #: the block indices of every stage, and every stage's output channels
+        self.stage_blocks = [[i for i, s in enumerate(self.block_stage) if s == j] for j in range(len(stage_sizes))]
+        self.stage_channels = list(channels)
         self.unit_grid = (len(self.blocks),)
         self.out_channels = channels[-1]
         self.output_stride = output_stride
