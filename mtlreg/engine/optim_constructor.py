@@ -25,6 +25,10 @@ class ArchitectureOptimWrapperConstructor:
     default for an entry named ``arch``) or ``'all'``. Several entries may cover
     the same group (e.g. separate optimisers for warm-up and re-training);
     :class:`~mtlreg.engine.StagedTrainLoop` steps one of them at a time.
+    An entry over ``'all'`` may give ``arch_overrides`` (e.g. ``dict(lr=0.01)``):
+    the architecture parameters then form a second parameter group of the same
+    optimiser with those options, for methods that train weights and
+    architecture together with separate learning rates (Choi & Im, Table 9).
 
     Example::
 
@@ -50,6 +54,9 @@ class ArchitectureOptimWrapperConstructor:
             group = cfg.get('params', 'arch' if name == 'arch' else 'weights')
             if group not in PARAMETER_GROUPS:
                 raise ValueError(f'optim_wrapper.{name}.params: expected one of {PARAMETER_GROUPS}, got {group!r}')
+            if 'arch_overrides' in cfg and (group != 'all' or not isinstance(cfg['arch_overrides'], dict)):
+                raise ValueError(f"optim_wrapper.{name}.arch_overrides: needs params='all' and a dict of optimiser "
+                                 f"options, got params={group!r}, arch_overrides={cfg['arch_overrides']!r}")
         self.optim_wrapper_cfg = copy.deepcopy(dict(optim_wrapper_cfg))
 
     def __call__(self, model: nn.Module) -> OptimWrapperDict:
@@ -66,6 +73,10 @@ class ArchitectureOptimWrapperConstructor:
             if not params:
                 raise ValueError(f'optim_wrapper.{name}: the model has no parameters in this group '
                                  '(a policy without architecture parameters cannot be searched)')
+            overrides = cfg.pop('arch_overrides', None)
+            if overrides is not None:
+                params = [dict(params=model.weight_parameters()),
+                          dict(params=model.arch_parameters(), **overrides)]
             optimizer = OPTIMIZERS.build(dict(cfg.pop('optimizer'), params=params))
             cfg.setdefault('type', 'OptimWrapper')
             wrappers[name] = OPTIM_WRAPPERS.build(cfg, default_args=dict(optimizer=optimizer))

@@ -62,6 +62,8 @@ class MultiTaskModel(BaseModel):
             reference = self.backbone
         self.policy = POLICIES.build(policy or dict(type='SharedBottomPolicy'),
                                      default_args=dict(task_names=self.task_names, unit_grid=reference.unit_grid))
+        if callable(getattr(reference, 'valid_units', None)):
+            self.policy.set_valid_units(reference.valid_units())
         self.heads = nn.ModuleDict({
             t: HEADS.build(spec['head'], default_args=dict(in_channels=reference.out_channels))
             for t, spec in tasks.items()})
@@ -266,8 +268,7 @@ class MultiTaskModel(BaseModel):
             return {'total': total, **{f'task/{t}': n for t, n in per_task.items()},
                     'single_task_total': single, 'ratio_to_single_task': total / single}
         backbone = self.backbone
-        unit_sizes = torch.tensor([sum(p.numel() for p in backbone.get_submodule(n).parameters())
-                                   for n in backbone.unit_names()])
+        unit_sizes = backbone.unit_parameter_counts().flatten()
         always = sum(p.numel() for p in backbone.parameters()) - int(unit_sizes.sum())
         mask = self.policy.discretize().reshape(len(self.task_names), -1).cpu()
         per_task = {t: always + int(unit_sizes[mask[k]].sum()) + heads[t] for k, t in enumerate(self.task_names)}

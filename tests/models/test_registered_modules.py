@@ -98,15 +98,15 @@ def test_every_backbone_declares_units_and_runs_with_and_without_gates(name):
 
 
 def _build_policy(name, tasks):
-    """The policy on a 1-D grid of 4 units or, for policies of layered grids, a (2, 3) grid."""
-    for grid in ((4,), (2, 3)):
+    """The policy on a 1-D grid of 4 units or, for policies of layered or graph grids, a (2, 3) or (5, 5) grid."""
+    for grid in ((4,), (2, 3), (5, 5)):
         args = dict(task_names=tasks, unit_grid=grid)
         for extra in ({}, {'mask': torch.ones((len(tasks), *grid)).tolist()}):
             try:
                 return POLICIES.build(dict(type=name, **extra), default_args=args), grid
             except (TypeError, ValueError):
                 continue
-    raise AssertionError(f'{name}: cannot be built on a (4,) or (2, 3) unit grid')
+    raise AssertionError(f'{name}: cannot be built on a (4,), (2, 3) or (5, 5) unit grid')
 
 
 @pytest.mark.parametrize('name', _members(POLICIES))

@@ -19,6 +19,11 @@ val_dataloader = dict(dataset=dict(dataset=dict(_data, pipeline=test_pipeline)))
 test_dataloader = dict(dataset=dict(_data, pipeline=test_pipeline))
 search_dataloaders = dict(train1=dict(dataset=dict(_data, pipeline=train_pipeline)),
                           train2=dict(dataset=dict(dataset=dict(_data, pipeline=train_pipeline))))
+# Methods that train on one split: `train` less a fixed 10 % held out for validation (the holdout never
+# trains), e.g. train_dataloader = dict(dataset={{_base_.holdout_datasets.train}}).
+_holdout = dict(_delete_=True, type='HoldoutDataset', fraction=0.1, seed=0)
+holdout_datasets = dict(train=dict(_holdout, part='rest', dataset=dict(_data, split='train', pipeline=train_pipeline)),
+                        val=dict(_holdout, part='holdout', dataset=dict(_data, split='train', pipeline=test_pipeline)))
 
 head_channels = 256
 tasks = dict(

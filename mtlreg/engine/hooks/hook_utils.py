@@ -18,6 +18,13 @@ def model_submodule(runner, module: str) -> nn.Module:
         raise AttributeError(f'{module!r}: the model has no such submodule') from err
 
 
+def clear_optimizer_states(runner) -> None:
+    """Forget every optimiser's state (momenta, Adam moments): the next stage starts afresh."""
+    wrappers = runner.optim_wrapper
+    for wrapper in (wrappers.optim_wrappers.values() if hasattr(wrappers, 'optim_wrappers') else [wrappers]):
+        wrapper.optimizer.state.clear()
+
+
 def stage_names(runner) -> list[str]:
     """The stage names of a staged training loop (empty for a plain loop)."""
     return [s.name for s in getattr(runner.train_loop, 'stages', [])]

@@ -5,6 +5,7 @@ from .modular import ModularNetwork
 from .task_conditioned import TaskConditionedBackbone
 from .mtan import MTANResNet
 from .cross_stitch import CrossStitchResNet
+from .dag import DAGNetwork
 
 __all__ = ['GatedBackbone', 'DilatedResNet', 'ModularNetwork', 'VGG16BN', 'gated_residual_block',
-           'TaskConditionedBackbone', 'MTANResNet', 'CrossStitchResNet']
+           'TaskConditionedBackbone', 'MTANResNet', 'CrossStitchResNet', 'DAGNetwork']

@@ -27,6 +27,15 @@ class GatedBackbone(nn.Module):
         """Module names of the units in grid order (flattened)."""
         raise NotImplementedError
 
+    def valid_units(self) -> torch.Tensor:
+        """Boolean mask over ``unit_grid`` of the entries that hold a unit (all, unless the grid is sparse)."""
+        return torch.ones(self.unit_grid, dtype=torch.bool)
+
+    def unit_parameter_counts(self) -> torch.Tensor:
+        """Parameters of each unit, shape ``unit_grid`` (0 where the grid holds no unit)."""
+        counts = [sum(p.numel() for p in self.get_submodule(n).parameters()) if n else 0 for n in self.unit_names()]
+        return torch.tensor(counts, dtype=torch.long).reshape(self.unit_grid)
+
     def forward(self, x: torch.Tensor, gates: torch.Tensor | None = None) -> torch.Tensor:
         raise NotImplementedError
 

@@ -56,6 +56,16 @@ class BasePolicy(nn.Module):
         self.unit_grid = tuple(unit_grid)
         self.register_buffer('mode_index', torch.tensor(0))
         self.register_buffer('fixed_mask', torch.ones((len(self.task_names), *self.unit_grid), dtype=torch.bool))
+        self.register_buffer('valid_units', torch.ones(self.unit_grid, dtype=torch.bool), persistent=False)
+
+    def set_valid_units(self, valid: torch.Tensor) -> None:
+        """Which entries of a sparse unit grid hold a unit (the backbone's ``valid_units()``)."""
+        valid = torch.as_tensor(valid, dtype=torch.bool)
+        if tuple(valid.shape) != self.unit_grid:
+            raise ValueError(f'{type(self).__name__}.set_valid_units: mask has shape {tuple(valid.shape)}, '
+                             f'expected the unit grid {self.unit_grid}')
+        self.valid_units = valid.to(self.fixed_mask.device)
+        self.fixed_mask.copy_(self.fixed_mask & self.valid_units)
 
     # ---------------------------------------------------------------- modes
     @property
@@ -84,7 +94,7 @@ class BasePolicy(nn.Module):
         mode = self.mode
         if mode == 'fixed':
             g = self.fixed_mask[k]
-            return None if bool(g.all()) else g.float()
+            return None if bool(g[self.valid_units].all()) else g.float()
         if mode == 'warmup':
             return self.warmup_gates(task)
         return self.policy_gates(task)

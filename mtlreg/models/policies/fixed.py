@@ -18,7 +18,7 @@ class SharedBottomPolicy(BasePolicy):
         return None
 
     def derive_mask(self) -> torch.Tensor:
-        return torch.ones((len(self.task_names), *self.unit_grid), dtype=torch.bool)
+        return self.valid_units.expand(len(self.task_names), *self.unit_grid).clone()
 
 
 @POLICIES.register_module()

@@ -1,0 +1,55 @@
+"""The reduction comparison's plan, commands and table; finished runs are not repeated."""
+import importlib.util
+import json
+import os
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_spec = importlib.util.spec_from_file_location(
+    'dag_reduction_comparison', os.path.join(REPO, 'tools', 'analysis', 'dag_reduction_comparison.py'))
+comparison = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(comparison)
+
+
+def _finished(work_dir, name, metric, sparsities):
+    directory = os.path.join(work_dir, name)
+    os.makedirs(os.path.join(directory, 'topology'))
+    with open(os.path.join(directory, 'test_metrics.json'), 'w') as f:
+        json.dump({'metrics': {'delta/mean': metric}}, f)
+    with open(os.path.join(directory, 'topology', 'topology.json'), 'w') as f:
+        json.dump({'tasks': {f't{i}': {'sparsity': s} for i, s in enumerate(sparsities)},
+                   'parameters': {'total': 1000}}, f)
+
+
+def test_plan_covers_the_reference_the_papers_rule_and_every_method_at_every_target(tmp_path):
+    args = comparison.parse_args(['c.py', 'ckpt.pth', '--sparsities', '0.2', '0.1', '--random-seeds', '0', '1',
+                                  '--work-dir', str(tmp_path)])
+    names = [r['name'] for r in comparison.plan(args)]
+    assert names == ['reference', 'flow_auto', 'flow_s0.2', 'threshold_s0.2', 'random_s0.2_seed0',
+                     'random_s0.2_seed1', 'flow_s0.1', 'threshold_s0.1', 'random_s0.1_seed0', 'random_s0.1_seed1']
+    run = comparison.plan(args)[5]
+    cmd = comparison.command(run, str(tmp_path / run['name']), args)
+    assert '--resume' in cmd and cmd[cmd.index('--resume') + 1] == os.path.abspath('ckpt.pth')
+    options = cmd[cmd.index('--cfg-options') + 1:]
+    assert 'named_hooks.discretize.discretize_cfg.method=random' in options
+    assert 'named_hooks.discretize.discretize_cfg.target_sparsity=0.2' in options
+    assert 'named_hooks.discretize.discretize_cfg.seed=1' in options
+    reference = comparison.command(comparison.plan(args)[0], 'x', args)
+    assert 'named_hooks.discretize.discretize_cfg.restrict=False' in reference
+
+
+def test_finished_runs_are_collected_and_not_repeated(tmp_path):
+    args = comparison.parse_args(['c.py', 'ckpt.pth', '--sparsities', '0.1', '--methods', 'flow',
+                                  '--work-dir', str(tmp_path)])
+    runs = comparison.plan(args)
+    for run, metric, sparsities in zip(runs, (-3.0, -5.0, -4.0), ([1.0, 1.0], [0.1, 0.3], [0.1, 0.05])):
+        _finished(str(tmp_path), run['name'], metric, sparsities)
+    for run in runs:
+        comparison.execute(run, args)   # would fail: neither config nor checkpoint exists
+    rows = comparison.collect(runs, args)
+    assert [r['metric'] for r in rows] == [-3.0, -5.0, -4.0]
+    assert [r['sparsity'] for r in rows] == [1.0, pytest.approx(0.2), pytest.approx(0.075)]
+    args.metric = 'mean/accuracy'
+    with pytest.raises(KeyError, match="no 'mean/accuracy'"):
+        comparison.collect(runs, args)

@@ -1,0 +1,132 @@
+"""Flow-based vs threshold vs random reduction of a searched DAG network at equal sparsity (Choi & Im, Fig. 5).
+
+From one checkpoint taken at the end of the search, every reduction method fixes a sub-network per task,
+stopping at each target sparsity |E_s| / |E|; each is then fine-tuned from the warm-up weights and tested
+(``tools/train.py CONFIG --resume CKPT`` with the method and target set on ``named_hooks.discretize``).
+The reference is the non-reduced network (every link on, fine-tuned the same way); the table gives
+each run's achieved sparsity (mean over tasks), the metric (Δ_T by default) and its difference from the
+reference (for Δ_T in percentage points), the degradation Fig. 5 plots. The paper's own stopping rule
+(no target) is the row ``flow_auto``. Finished runs (with a ``test_metrics.json``) are not repeated, so an
+interrupted comparison continues where it stopped.
+
+Example (the scenes config; the checkpoint at iteration 580 is the end of its search)::
+
+    python tools/train.py configs/dag_network/scenes-5task_dag.py
+    python tools/analysis/dag_reduction_comparison.py configs/dag_network/scenes-5task_dag.py \\
+        work_dirs/scenes-5task_dag/iter_580.pth --sparsities 0.15 0.1 --jobs 2
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import statistics
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+METHODS = ('flow', 'threshold', 'random')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Compare DAG reductions at equal sparsity (Fig. 5)')
+    parser.add_argument('config', help='a DAG network config')
+    parser.add_argument('checkpoint', help='a checkpoint written at the end of the search stage')
+    parser.add_argument('--methods', nargs='+', default=list(METHODS), choices=METHODS)
+    parser.add_argument('--sparsities', nargs='+', type=float, default=[0.2, 0.1],
+                        help='target shares of the central network\'s edges each task keeps')
+    parser.add_argument('--random-seeds', nargs='+', type=int, default=[0], help='seeds of the random reduction')
+    parser.add_argument('--metric', default='delta/mean', help='test metric to compare (higher is better)')
+    parser.add_argument('--work-dir', default='work_dirs/dag_reduction_comparison')
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='runs at a time (each then uses one thread: OMP_NUM_THREADS=1)')
+    parser.add_argument('--cfg-options', nargs='+', default=[], help='passed to tools/train.py')
+    parser.add_argument('--data-root', action='append', default=[], metavar='PREFIX=PATH',
+                        help='passed to tools/train.py')
+    return parser.parse_args(argv)
+
+
+def plan(args) -> list[dict]:
+    """Every run: the reference, the paper's own stopping rule, and each method at each target."""
+    runs = [dict(name='reference', method='flow', target=1.0, restrict=False, seed=0),
+            dict(name='flow_auto', method='flow', target=None, restrict=True, seed=0)]
+    for target in args.sparsities:
+        for method in args.methods:
+            for seed in (args.random_seeds if method == 'random' else [0]):
+                suffix = f'_seed{seed}' if method == 'random' else ''
+                runs.append(dict(name=f'{method}_s{target:g}{suffix}', method=method, target=target, restrict=True,
+                                 seed=seed))
+    return runs
+
+
+def command(run: dict, directory: str, args) -> list[str]:
+    prefix = 'named_hooks.discretize.discretize_cfg'
+    options = [f'{prefix}.method={run["method"]}', f'{prefix}.restrict={run["restrict"]}',
+               f'{prefix}.seed={run["seed"]}']
+    if run['target'] is not None:
+        options.append(f'{prefix}.target_sparsity={run["target"]}')
+    cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), args.config, '--work-dir', directory,
+           '--resume', osp.abspath(args.checkpoint), '--test', '--cfg-options', *options, *args.cfg_options]
+    for item in args.data_root:
+        cmd += ['--data-root', item]
+    return cmd
+
+
+def execute(run: dict, args) -> None:
+    directory = osp.join(args.work_dir, run['name'])
+    if osp.isfile(osp.join(directory, 'test_metrics.json')):
+        return
+    os.makedirs(directory, exist_ok=True)
+    print(f'[dag_reduction_comparison] {run["name"]} ...', flush=True)
+    env = dict(os.environ, OMP_NUM_THREADS='1') if args.jobs > 1 else None
+    with open(osp.join(directory, 'comparison.log'), 'w') as log:
+        code = subprocess.call(command(run, directory, args), stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
+                               env=env)
+    if code:
+        with open(osp.join(directory, 'comparison.log')) as f:
+            tail = f.read()[-3000:]
+        raise RuntimeError(f'{run["name"]} failed (exit {code}); log {directory}/comparison.log:\n{tail}')
+
+
+def collect(runs: list[dict], args) -> list[dict]:
+    rows = []
+    for run in runs:
+        directory = osp.join(args.work_dir, run['name'])
+        with open(osp.join(directory, 'test_metrics.json')) as f:
+            report = json.load(f)
+        with open(osp.join(directory, 'topology', 'topology.json')) as f:
+            topology = json.load(f)
+        if args.metric not in report['metrics']:
+            raise KeyError(f'{run["name"]}: the test report has no {args.metric!r}; it has {sorted(report["metrics"])}')
+        sparsity = statistics.mean(t['sparsity'] for t in topology['tasks'].values())
+        rows.append(dict(run, metric=report['metrics'][args.metric], sparsity=sparsity,
+                         parameters=topology['parameters'].get('total')))
+    return rows
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    for path, what in ((args.config, 'config'), (args.checkpoint, 'checkpoint')):
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{what} file not found: {path!r}')
+    runs = plan(args)
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:  # threads only wait on the processes
+        for future in [pool.submit(execute, run, args) for run in runs]:
+            future.result()
+    rows = collect(runs, args)
+    reference = rows[0]['metric']
+    out = osp.join(args.work_dir, 'summary.json')
+    with open(out, 'w') as f:
+        json.dump(rows, f, indent=2)
+    print(f'\n{args.metric} on the test split after fine-tuning, by reduction (Fig. 5)')
+    print(f'{"run":24s} {"target":>7s} {"sparsity":>9s} {"params":>9s} {args.metric:>12s} {"vs ref.":>9s}')
+    for r in rows:
+        target = '-' if r['target'] is None else f'{r["target"]:g}'
+        params = f'{r["parameters"] / 1e6:.3f}M' if r['parameters'] else '-'
+        print(f'{r["name"]:24s} {target:>7s} {r["sparsity"]:9.3f} {params:>9s} {r["metric"]:12.3f} '
+              f'{r["metric"] - reference:+9.3f}')
+    print(f'summary written to {out}')
+
+
+if __name__ == '__main__':
+    main()
