@@ -80,6 +80,13 @@ class DilatedResNet(GatedBackbone):
     def unit_names(self) -> list[str]:
         return [f'blocks.{i}' for i in range(len(self.blocks))]
 
+    def sequential_units(self) -> tuple[nn.Module, list[tuple[nn.Module, nn.Module | None]]]:
+        """The stem and, per block, the block and what a skipped block runs (its downsample; None: identity).
+
+        Lets ``mtlreg.compact`` compile a discrete policy into a network that runs only the chosen blocks.
+        """
+        return self.stem, [(block, getattr(block, 'downsample', None)) for block in self.blocks]
+
     def forward(self, x: torch.Tensor, gates: torch.Tensor | None = None) -> torch.Tensor:
         self.check_gates(gates)
         x = self.stem(x)

@@ -1,0 +1,31 @@
+"""The side-by-side training-speed benchmark times every config and refuses staged ones."""
+import importlib.util
+import os
+
+import pytest
+
+from tests.engine.tiny import tiny_cfg, tiny_staged_cfg
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_spec = importlib.util.spec_from_file_location('train_speed', os.path.join(REPO, 'tools', 'analysis', 'train_speed.py'))
+train_speed = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(train_speed)
+
+
+@pytest.mark.slow
+def test_configs_take_turns_and_get_a_median_each(tmp_path):
+    shared = train_speed.Trainee(tiny_cfg(tmp_path / 'a'), name='shared')
+    mtan_cfg = tiny_cfg(tmp_path / 'b', config=os.path.join(REPO, 'configs', 'mtan', 'mtan_resnet18_scenes-5task.py'))
+    mtan = train_speed.Trainee(mtan_cfg, name='mtan')
+    before = [p.detach().clone() for p in shared.model.parameters()]
+    seconds = train_speed.measure([shared, mtan], iters=1, rounds=2, warmup=1)
+    assert set(seconds) == {'shared', 'mtan'} and all(v > 0 for v in seconds.values())
+    assert any((a != b).any() for a, b in zip(before, shared.model.parameters()))  # real optimiser steps
+    assert mtan.params > 0 and shared.batch['inputs'].shape[0] == 4
+
+
+def test_staged_configs_are_refused(tmp_path):
+    with pytest.raises(ValueError, match='staged config'):
+        train_speed.Trainee(tiny_staged_cfg(tmp_path), name='adashare')
+    with pytest.raises(FileNotFoundError, match='nope.py'):
+        train_speed.Trainee('nope.py')

@@ -1,0 +1,96 @@
+"""Compile a trained multi-task model's discrete policy into a compact network and save it with a cost report.
+
+    python tools/export.py CONFIG CHECKPOINT --out DIR
+
+writes ``DIR/compact.json`` + ``DIR/compact.pth`` (load with ``mtlreg.compact.load_compact_model(DIR)``),
+``DIR/exported.pt2`` (``torch.export``), ``DIR/report.json`` (parameters and FLOPs per task and for one
+multi-task forward, which tasks share which unit) and ``DIR/sharing_tree.png``, and prints the report.
+"""
+import argparse
+import os
+import os.path as osp
+
+os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
+
+import torch  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
+
+from mtlreg.compact import compile_model, load_compact_model, save_compact_model  # noqa: E402
+from mtlreg.compact.report import compact_report, report_lines  # noqa: E402
+from mtlreg.engine.config_utils import parse_data_roots, remap_data_roots, set_work_dir  # noqa: E402
+from mtlreg.engine.runner import resolve_task_config  # noqa: E402
+from mtlreg.engine.runner.multitask_runner import load_checkpoint_file  # noqa: E402
+from mtlreg.registry import DATASETS, MODELS  # noqa: E402
+from mtlreg.utils import register_all_modules  # noqa: E402
+from mtlreg.utils.atomic_json import write_json_atomic  # noqa: E402
+from mtlreg.visualization import save_png  # noqa: E402
+from mtlreg.visualization.sharing_tree import sharing_tree_image  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Export the compact network of a trained discrete policy')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('checkpoint', help='checkpoint of the trained model (its policy fixed or discretised)')
+    parser.add_argument('--out', required=True, help='directory for the compact model and its report')
+    parser.add_argument('--input-shape', nargs=3, type=int, metavar=('C', 'H', 'W'),
+                        help='input of the FLOP count and the export (default: the first test input)')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='load a checkpoint from outside the work dir in full (it may run code when unpickled)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config keys')
+    parser.add_argument('--data-root', action='append', metavar='PREFIX=PATH', help='as tools/train.py')
+    return parser.parse_args(argv)
+
+
+def build_trained_model(cfg: Config, checkpoint: str, trusted: bool):
+    """The config's model with the checkpoint's weights and policy state, in eval mode."""
+    model = MODELS.build(resolve_task_config(cfg).model)
+    state = load_checkpoint_file(checkpoint, trusted=trusted)
+    state = state.get('state_dict', state)
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise ValueError(f'{checkpoint!r} does not match the config\'s model: missing keys {missing[:5]}, '
+                         f'unexpected keys {unexpected[:5]}')
+    return model.eval()
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    for path, what in ((args.config, 'config'), (args.checkpoint, 'checkpoint')):
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{what} file not found: {path!r}')
+    register_all_modules()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    set_work_dir(cfg, args.config, None)
+    if args.data_root:
+        remap_data_roots(cfg, parse_data_roots(args.data_root))
+    trusted = args.trust_checkpoint or osp.realpath(args.checkpoint).startswith(osp.realpath(cfg.work_dir) + os.sep)
+    model = build_trained_model(cfg, args.checkpoint, trusted)
+    if args.input_shape:
+        shape = tuple(args.input_shape)
+    else:
+        shape = tuple(DATASETS.build(cfg.test_dataloader.dataset)[0]['inputs'].shape)
+    resolved = resolve_task_config(cfg)
+    save_compact_model(model, args.out, dict(backbone=resolved.model.backbone, tasks=resolved.tasks))
+    compact = load_compact_model(args.out)
+    x = torch.zeros((1, *shape))
+    with torch.no_grad():
+        expected, got = model.task_outputs(x), compact(x)
+    error = max(float((expected[t] - got[t]).abs().max()) for t in compact.task_names)
+    exported = torch.export.export(compact, (x,))
+    torch.export.save(exported, osp.join(args.out, 'exported.pt2'))
+    report = compact_report(model, compile_model(model), shape)
+    report.update(config=args.config, checkpoint=args.checkpoint, max_abs_difference_to_supernet=error)
+    write_json_atomic(osp.join(args.out, 'report.json'), report)
+    save_png(osp.join(args.out, 'sharing_tree.png'),
+             sharing_tree_image(report['sharing'], compact.task_names, title='compact network: shared units'))
+    for line in report_lines(report):
+        print(line)
+    print(f'max |compact − supernet| on a zero input: {error:.2e}')
+    print(f'saved to {args.out}: compact.json, compact.pth, exported.pt2, report.json, sharing_tree.png')
+
+
+if __name__ == '__main__':
+    main()
