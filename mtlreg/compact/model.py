@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from mtlreg.utils.atomic_json import write_json_atomic
+from .modular import compile_modular
 from .sequential import compile_sequential
 
 #: Files of a saved compact model.
@@ -43,19 +44,26 @@ def compile_model(model: nn.Module, mask: torch.Tensor | None = None) -> Compact
     """Compile a ``MultiTaskModel`` under its policy's discrete mask (or ``mask``) into a compact model.
 
     The backbone must describe how it runs a discrete policy: ``sequential_units()``
-    (a stem and skippable blocks: ResNet for AdaShare).
+    (a stem and skippable blocks: ResNet for AdaShare) or ``layered_units()``
+    (modular layers of components: Gumbel-Matrix).
     """
     backbone = getattr(model, 'backbone', None)
     if backbone is None:
         raise TypeError(f'compile_model: {type(model).__name__} has no single shared backbone to compile')
     mask = model.policy.discretize() if mask is None else torch.as_tensor(mask).bool()
-    if callable(getattr(backbone, 'sequential_units', None)):
-        compact = compile_sequential(backbone, mask.reshape(len(model.task_names), -1), model.task_names)
-    else:
-        raise NotImplementedError(f'compile_model: {type(backbone).__name__} does not describe a compact '
-                                  'execution (it needs sequential_units())')
+    compact = compile_backbone(backbone, mask, model.task_names)
     heads = {t: copy.deepcopy(model.heads[t]) for t in model.task_names}
     return CompactMultiTaskModel(compact, heads).eval()
+
+
+def compile_backbone(backbone: nn.Module, mask: torch.Tensor, task_names: Sequence[str]) -> nn.Module:
+    """The compact backbone for a discrete mask, by what the backbone describes of its execution."""
+    if callable(getattr(backbone, 'sequential_units', None)):
+        return compile_sequential(backbone, torch.as_tensor(mask).reshape(len(task_names), -1), task_names)
+    if callable(getattr(backbone, 'layered_units', None)):
+        return compile_modular(backbone, mask, task_names)
+    raise NotImplementedError(f'compile_model: {type(backbone).__name__} does not describe a compact execution '
+                              '(it needs sequential_units() or layered_units())')
 
 
 def save_compact_model(model: nn.Module, directory: str, model_cfg: dict, mask: torch.Tensor | None = None) -> str:
@@ -93,7 +101,7 @@ def load_compact_model(directory: str) -> CompactMultiTaskModel:
     backbone = BACKBONES.build(record['backbone'])
     heads = {t: HEADS.build(cfg, default_args=dict(in_channels=backbone.out_channels))
              for t, cfg in record['heads'].items()}
-    compact = compile_sequential(backbone, torch.tensor(record['mask'], dtype=torch.bool), record['tasks'])
+    compact = compile_backbone(backbone, torch.tensor(record['mask'], dtype=torch.bool), record['tasks'])
     model = CompactMultiTaskModel(compact, heads)
     state = torch.load(osp.join(directory, WEIGHTS_FILE), map_location='cpu', weights_only=True)
     model.load_state_dict(state)

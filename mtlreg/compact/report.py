@@ -25,9 +25,9 @@ def sharing_groups(compact: CompactMultiTaskModel) -> list[dict]:
     """Per node of the compact backbone: its unit and the tasks whose path runs through it."""
     backbone = compact.backbone
     rows = []
-    for n, (parent, key) in enumerate(backbone.nodes):
+    for n, node in enumerate(backbone.nodes):
         tasks = [t for t in backbone.task_names if n in needed_nodes(backbone.nodes, [backbone.leaves[t]])]
-        rows.append(dict(node=n, parent=parent, unit=key, tasks=tasks))
+        rows.append(dict(node=n, parent=node[0], unit=backbone.node_label(n), tasks=tasks))
     return rows
 
 
@@ -35,7 +35,7 @@ def compact_report(supernet, compact: CompactMultiTaskModel, input_shape: tuple[
     """Parameters and FLOPs (PyTorch's ``FlopCounterMode``, a multiply-add = 2) of the compact model.
 
     * parameters: in total, per task (the stem, the units on its path and its
-      head), and relative to K single-task networks (the supernet's
+      head; for modular layers also each layer's norm), and relative to K single-task networks (the supernet's
       ``parameter_counts``: K copies of the whole backbone plus the heads);
     * FLOPs of one input: per task alone, for one multi-task forward of the
       compact model (shared nodes once), and for the gated supernet run one
@@ -43,11 +43,7 @@ def compact_report(supernet, compact: CompactMultiTaskModel, input_shape: tuple[
     * which tasks share each node.
     """
     backbone = compact.backbone
-    stem = _count(backbone.stem)
-    per_task = {}
-    for t in compact.task_names:
-        units = {k: _count(backbone.units[k]) for k in set(backbone.task_units(t))}
-        per_task[t] = stem + sum(units.values()) + _count(compact.heads[t])
+    per_task = {t: backbone.task_parameter_count(t) + _count(compact.heads[t]) for t in compact.task_names}
     reference = supernet.parameter_counts()['single_task_total']
     total = _count(compact)
     compact.eval()

@@ -46,6 +46,15 @@ class CompactSequentialBackbone(nn.Module):
                 outputs[n] = value if key is None else self.units[key](value)
         return {t: root if self.leaves[t] < 0 else outputs[self.leaves[t]] for t in tasks}
 
+    def node_label(self, node: int) -> str | None:
+        """What a node runs (None: it passes its input on)."""
+        return self.nodes[node][1]
+
+    def task_parameter_count(self, task: str) -> int:
+        """Parameters on a task's path: the stem and its units."""
+        modules = [self.stem] + [self.units[k] for k in set(self.task_units(task))]
+        return sum(p.numel() for m in modules for p in m.parameters())
+
     def task_units(self, task: str) -> list[str]:
         """The unit keys on a task's path, in order."""
         keys, node = [], self.leaves[task]

@@ -136,6 +136,13 @@ class ModularNetwork(GatedBackbone):
     def unit_names(self) -> list[str]:
         return [f'layers.{i}.{j}' for i in range(self.unit_grid[0]) for j in range(self.unit_grid[1])]
 
+    def layered_units(self) -> tuple[nn.Module | None, list[tuple[nn.ModuleList, nn.Module]]]:
+        """The stem (or None) and, per layer, its components and what follows them (norm, pooling).
+
+        Lets ``mtlreg.compact`` compile an allocation into a network that runs only active components.
+        """
+        return self.stem, list(zip(self.layers, self.after))
+
     def forward(self, x: torch.Tensor, gates: torch.Tensor | None = None) -> torch.Tensor:
         self.check_gates(gates)
         if self.stem is not None:

@@ -1,0 +1,33 @@
+"""The inference benchmark's variants compute the same predictions (official-style supernet vs compact)."""
+import importlib.util
+import os
+
+import torch
+
+from mtlreg.compact import compile_model
+from tests.compact.test_modular_compact import MASKS as MODULAR_MASKS
+from tests.compact.test_modular_compact import _model as modular_model
+from tests.compact.test_sequential_compact import MASKS as SEQUENTIAL_MASKS
+from tests.compact.test_sequential_compact import _model as sequential_model
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_spec = importlib.util.spec_from_file_location(
+    'benchmark_inference', os.path.join(REPO, 'tools', 'analysis', 'benchmark_inference.py'))
+benchmark = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(benchmark)
+
+
+def test_every_variant_of_the_policy_gives_the_compact_models_predictions():
+    for model, x in ((sequential_model(SEQUENTIAL_MASKS['a stage skipped entirely']), torch.randn(1, 3, 32, 32)),
+                     (modular_model(MODULAR_MASKS['a layer with no active component']), torch.randn(1, 1, 16, 16))):
+        compact = compile_model(model)
+        runs = benchmark.variants(model, compact, x)
+        with torch.no_grad():
+            expected = compact(x)
+            for name in ('(a) gated supernet, official style', '(b) per-task passes that skip'):
+                got = runs[name]()
+                for task, value in expected.items():
+                    torch.testing.assert_close(got[task], value, rtol=0, atol=1e-5, msg=name)
+        costs = {name: benchmark.flops(fn) for name, fn in runs.items()}
+        assert costs['(c) compact shared-prefix model'] <= costs['(b) per-task passes that skip'] \
+            <= costs['(a) gated supernet, official style']

@@ -1,0 +1,162 @@
+"""Latency of one multi-task forward: gated supernet vs per-task skipping vs the compact model vs single-task nets.
+
+On the same input, measured side by side in one process (warm-up, then the median of repeated runs):
+
+  (a) the gated supernet as the public learned-sharing code runs it: every unit computed for every task
+      and multiplied by its gate (a skipped block: ``g·block(x) + (1 − g)·shortcut(x)`` with g = 0), one
+      backbone pass per task;
+  (b) per-task execution that skips: one pass per task, a skipped block runs only its shortcut;
+  (c) the compact model (``mtlreg.compact``): only the used units, each shared prefix once;
+  (d) K separate single-task networks (the whole backbone and a head per task);
+  (e) ONE single-task network (the whole backbone and one head).
+
+Printed: milliseconds, the ratio to (a) and to (e), and beside each the FLOP-proportional ideal
+(its FLOPs over those of (a) and (e), counted by PyTorch's ``FlopCounterMode``).
+
+    python tools/analysis/benchmark_inference.py CONFIG CHECKPOINT [--batch-size 1] [--input-size 64 64]
+        [--threads 2] [--repeats 30]
+"""
+import argparse
+import os
+import os.path as osp
+import statistics
+import time
+
+os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
+
+import torch  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from mtlreg.compact import compile_model  # noqa: E402
+from mtlreg.utils import register_all_modules  # noqa: E402
+
+
+def official_style_forward(model, x: torch.Tensor) -> dict:
+    """(a): per task, every unit computed and multiplied by its gate; then the head.
+
+    Sequential blocks (AdaShare): ``g·block(h) + (1 − g)·shortcut(h)``. Modular layers (Gumbel-Matrix):
+    ``Σ_c g_c·f_c(h) / max(Σ_c g_c, 1)`` over all components.
+    """
+    backbone = model.backbone
+    mask = model.policy.discretize().float()
+    size = tuple(x.shape[-2:])
+    outputs = {}
+    for k, task in enumerate(model.task_names):
+        if callable(getattr(backbone, 'sequential_units', None)):
+            stem, units = backbone.sequential_units()
+            h = stem(x)
+            for g, (block, skip) in zip(mask[k], units):
+                h = g * block(h) + (1 - g) * (h if skip is None else skip(h))
+        else:
+            stem, layers = backbone.layered_units()
+            h = x if stem is None else stem(x)
+            for gates, (components, after) in zip(mask[k], layers):
+                h = after(sum(g * c(h) for g, c in zip(gates, components)) / gates.sum().clamp_min(1.0))
+        outputs[task] = model.heads[task](h, size)
+    return outputs
+
+
+def per_task_skipping(model, x: torch.Tensor) -> dict:
+    """(b): one pass per task, a skipped block computing only its shortcut."""
+    outputs = {}
+    for task in model.task_names:
+        outputs.update(model.task_outputs(x, [task]))
+    return outputs
+
+
+def single_task_networks(model, x: torch.Tensor, count: int) -> dict:
+    """(d) with ``count`` = K, (e) with 1: the whole backbone and a head, ``count`` times."""
+    size = tuple(x.shape[-2:])
+    return {t: model.heads[t](model.backbone(x), size) for t in model.task_names[:count]}
+
+
+def latency_ms(fn, repeats: int, warmup: int) -> float:
+    with torch.no_grad():
+        for _ in range(warmup):
+            fn()
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def flops(fn) -> int:
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        fn()
+    return int(counter.get_total_flops())
+
+
+def variants(model, compact, x: torch.Tensor) -> dict:
+    k = len(model.task_names)
+    return {
+        '(a) gated supernet, official style': lambda: official_style_forward(model, x),
+        '(b) per-task passes that skip': lambda: per_task_skipping(model, x),
+        '(c) compact shared-prefix model': lambda: compact(x),
+        f'(d) {k} single-task networks': lambda: single_task_networks(model, x, k),
+        '(e) one single-task network': lambda: single_task_networks(model, x, 1),
+    }
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Inference latency of the compact model against the alternatives')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--batch-size', type=int, default=1)
+    parser.add_argument('--input-size', nargs=2, type=int, metavar=('H', 'W'),
+                        help='default: the size of the first test input')
+    parser.add_argument('--threads', type=int, help='torch threads (default: torch\'s)')
+    parser.add_argument('--repeats', type=int, default=30)
+    parser.add_argument('--warmup', type=int, default=5)
+    parser.add_argument('--trust-checkpoint', action='store_true')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'export_tool', osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'export.py'))
+    export_tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(export_tool)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    register_all_modules()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    export_tool.set_work_dir(cfg, args.config, None)
+    trusted = args.trust_checkpoint or osp.realpath(args.checkpoint).startswith(osp.realpath(cfg.work_dir) + os.sep)
+    model = export_tool.build_trained_model(cfg, args.checkpoint, trusted)
+    if args.input_size:
+        channels = cfg.model.backbone.get('in_channels', 3)
+        shape = (channels, *args.input_size)
+    else:
+        shape = tuple(export_tool.DATASETS.build(cfg.test_dataloader.dataset)[0]['inputs'].shape)
+    compact = compile_model(model)
+    x = torch.randn(args.batch_size, *shape)
+    runs = variants(model, compact, x)
+    with torch.no_grad():
+        reference = runs['(a) gated supernet, official style']()
+        got = compact(x)
+    error = max(float((reference[t] - got[t]).abs().max()) for t in got)
+    cost = {name: flops(fn) for name, fn in runs.items()}
+    times = {name: latency_ms(fn, args.repeats, args.warmup) for name, fn in runs.items()}
+    a, e = '(a) gated supernet, official style', '(e) one single-task network'
+    print(f'batch {args.batch_size}, input {"×".join(map(str, shape))}, {torch.get_num_threads()} threads, '
+          f'median of {args.repeats} after {args.warmup} warm-up runs; max |(c) − (a)| = {error:.1e}')
+    print(f'{"variant":38s} {"ms":>8s} {"/(a)":>6s} {"ideal":>6s} {"/(e)":>6s} {"ideal":>6s} {"GFLOPs":>7s}')
+    for name in runs:
+        print(f'{name:38s} {times[name]:8.2f} {times[name] / times[a]:6.2f} {cost[name] / cost[a]:6.2f} '
+              f'{times[name] / times[e]:6.2f} {cost[name] / cost[e]:6.2f} {cost[name] / 1e9:7.3f}')
+    c = '(c) compact shared-prefix model'
+    print(f'(c) against its FLOP-proportional ideal: {(times[c] / times[a]) / (cost[c] / cost[a]):.2f}×')
+
+
+if __name__ == '__main__':
+    main()
