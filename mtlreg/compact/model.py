@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from mtlreg.utils.atomic_json import write_json_atomic
+from .dag import compile_dag
 from .modular import compile_modular
 from .sequential import compile_sequential
 
@@ -44,8 +45,9 @@ def compile_model(model: nn.Module, mask: torch.Tensor | None = None) -> Compact
     """Compile a ``MultiTaskModel`` under its policy's discrete mask (or ``mask``) into a compact model.
 
     The backbone must describe how it runs a discrete policy: ``sequential_units()``
-    (a stem and skippable blocks: ResNet for AdaShare) or ``layered_units()``
-    (modular layers of components: Gumbel-Matrix).
+    (a stem and skippable blocks: ResNet for AdaShare), ``layered_units()``
+    (modular layers of components: Gumbel-Matrix) or ``graph_units()`` (a DAG
+    of states: the DAG network after reduction).
     """
     backbone = getattr(model, 'backbone', None)
     if backbone is None:
@@ -62,8 +64,10 @@ def compile_backbone(backbone: nn.Module, mask: torch.Tensor, task_names: Sequen
         return compile_sequential(backbone, torch.as_tensor(mask).reshape(len(task_names), -1), task_names)
     if callable(getattr(backbone, 'layered_units', None)):
         return compile_modular(backbone, mask, task_names)
+    if callable(getattr(backbone, 'graph_units', None)):
+        return compile_dag(backbone, mask, task_names)
     raise NotImplementedError(f'compile_model: {type(backbone).__name__} does not describe a compact execution '
-                              '(it needs sequential_units() or layered_units())')
+                              '(it needs sequential_units(), layered_units() or graph_units())')
 
 
 def save_compact_model(model: nn.Module, directory: str, model_cfg: dict, mask: torch.Tensor | None = None) -> str:
@@ -101,7 +105,8 @@ def load_compact_model(directory: str) -> CompactMultiTaskModel:
     backbone = BACKBONES.build(record['backbone'])
     heads = {t: HEADS.build(cfg, default_args=dict(in_channels=backbone.out_channels))
              for t, cfg in record['heads'].items()}
-    compact = compile_backbone(backbone, torch.tensor(record['mask'], dtype=torch.bool), record['tasks'])
+    mask = torch.tensor(record['mask'], dtype=torch.bool).reshape(len(record['tasks']), *backbone.unit_grid)
+    compact = compile_backbone(backbone, mask, record['tasks'])
     model = CompactMultiTaskModel(compact, heads)
     state = torch.load(osp.join(directory, WEIGHTS_FILE), map_location='cpu', weights_only=True)
     model.load_state_dict(state)

@@ -5,6 +5,8 @@ import os
 import torch
 
 from mtlreg.compact import compile_model
+from tests.compact.test_dag_compact import MASKS as DAG_MASKS
+from tests.compact.test_dag_compact import _model as dag_model
 from tests.compact.test_modular_compact import MASKS as MODULAR_MASKS
 from tests.compact.test_modular_compact import _model as modular_model
 from tests.compact.test_sequential_compact import MASKS as SEQUENTIAL_MASKS
@@ -19,7 +21,8 @@ _spec.loader.exec_module(benchmark)
 
 def test_every_variant_of_the_policy_gives_the_compact_models_predictions():
     for model, x in ((sequential_model(SEQUENTIAL_MASKS['a stage skipped entirely']), torch.randn(1, 3, 32, 32)),
-                     (modular_model(MODULAR_MASKS['a layer with no active component']), torch.randn(1, 1, 16, 16))):
+                     (modular_model(MODULAR_MASKS['a layer with no active component']), torch.randn(1, 1, 16, 16)),
+                     (dag_model(DAG_MASKS['a state without inputs feeding an edge']), torch.randn(1, 3, 16, 16))):
         compact = compile_model(model)
         runs = benchmark.variants(model, compact, x)
         with torch.no_grad():

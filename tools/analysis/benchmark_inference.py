@@ -37,7 +37,8 @@ def official_style_forward(model, x: torch.Tensor) -> dict:
     """(a): per task, every unit computed and multiplied by its gate; then the head.
 
     Sequential blocks (AdaShare): ``g·block(h) + (1 − g)·shortcut(h)``. Modular layers (Gumbel-Matrix):
-    ``Σ_c g_c·f_c(h) / max(Σ_c g_c, 1)`` over all components.
+    ``Σ_c g_c·f_c(h) / max(Σ_c g_c, 1)`` over all components. A DAG network (no public code): every
+    read-in, edge and read-out computed and multiplied by its binary gate.
     """
     backbone = model.backbone
     mask = model.policy.discretize().float()
@@ -49,13 +50,31 @@ def official_style_forward(model, x: torch.Tensor) -> dict:
             h = stem(x)
             for g, (block, skip) in zip(mask[k], units):
                 h = g * block(h) + (1 - g) * (h if skip is None else skip(h))
-        else:
+        elif callable(getattr(backbone, 'layered_units', None)):
             stem, layers = backbone.layered_units()
             h = x if stem is None else stem(x)
             for gates, (components, after) in zip(mask[k], layers):
                 h = after(sum(g * c(h) for g, c in zip(gates, components)) / gates.sum().clamp_min(1.0))
+        else:
+            h = dag_all_links(backbone, x, mask[k])
         outputs[task] = model.heads[task](h, size)
     return outputs
+
+
+def dag_all_links(backbone, x: torch.Tensor, gates: torch.Tensor) -> torch.Tensor:
+    """A DAG network with every link computed and multiplied by its gate (Eq. 3–5 with binary gates)."""
+    units = backbone.graph_units()
+    n = len(units['channels'])
+    states = [x]
+    for j in range(1, n + 1):
+        size = backbone.state_size(x.shape, units['strides'][j - 1])
+        sources = range(max(1, j - backbone.flow_constant), j)
+        terms = [gates[0, j] * units['read_in'][str(j)](x, size)]
+        terms += [gates[i, j] * units['edges'][f'{i}_{j}'](states[i]) for i in sources]
+        count = gates[0, j] + sum(gates[i, j] for i in sources)
+        states.append(sum(terms) / count.clamp_min(1.0))
+    size = backbone.state_size(x.shape, units['read_out_stride'])
+    return sum(gates[i, n + 1] * units['read_out'][str(i)](states[i], size) for i in range(1, n + 1))
 
 
 def per_task_skipping(model, x: torch.Tensor) -> dict:

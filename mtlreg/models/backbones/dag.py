@@ -176,6 +176,16 @@ class DAGNetwork(GatedBackbone):
                     counts[i, j] = sum(p.numel() for p in self.get_submodule(name).parameters())
         return counts
 
+    def graph_units(self) -> dict:
+        """The read-ins, edges and read-outs with the states' channels and strides.
+
+        Lets ``mtlreg.compact`` compile reduced sub-networks into one network that computes each
+        distinct state once.
+        """
+        return dict(read_in=self.read_in, edges=self.edges, read_out=self.read_out, channels=list(self.channels),
+                    strides=list(self.strides), read_out_channels=self.read_out_channels,
+                    read_out_stride=self.read_out_stride)
+
     def state_size(self, input_size: Sequence[int], stride: int) -> tuple[int, int]:
         return tuple(math.ceil(s / stride) for s in input_size[-2:])
 
