@@ -3,7 +3,7 @@
     python tools/export.py CONFIG CHECKPOINT --out DIR
 
 writes ``DIR/compact.json`` + ``DIR/compact.pth`` (load with ``mtlreg.compact.load_compact_model(DIR)``),
-``DIR/exported.pt2`` (``torch.export``), ``DIR/report.json`` (parameters and FLOPs per task and for one
+``DIR/exported.pt2`` (``torch.export``), ``DIR/compact.onnx`` (checked in onnxruntime), ``DIR/report.json`` (parameters and FLOPs per task and for one
 multi-task forward, which tasks share which unit) and ``DIR/sharing_tree.png``, and prints the report.
 """
 import argparse
@@ -17,6 +17,7 @@ import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 
 from mtlreg.compact import compile_model, load_compact_model, save_compact_model  # noqa: E402
+from mtlreg.compact.onnx_export import export_onnx, onnxruntime_outputs  # noqa: E402
 from mtlreg.compact.report import compact_report, report_lines  # noqa: E402
 from mtlreg.engine.config_utils import parse_data_roots, remap_data_roots, set_work_dir  # noqa: E402
 from mtlreg.engine.runner import resolve_task_config  # noqa: E402
@@ -81,15 +82,24 @@ def main(argv=None):
     error = max(float((expected[t] - got[t]).abs().max()) for t in compact.task_names)
     exported = torch.export.export(compact, (x,))
     torch.export.save(exported, osp.join(args.out, 'exported.pt2'))
+    onnx_path = osp.join(args.out, 'compact.onnx')
+    export_onnx(compact, x, onnx_path)
+    probe = torch.randn((1, *shape))
+    with torch.no_grad():
+        reference = compact(probe)
+    onnx_error = max(float(abs(value - reference[t].numpy()).max())
+                     for t, value in onnxruntime_outputs(onnx_path, probe).items())
     report = compact_report(model, compile_model(model), shape)
-    report.update(config=args.config, checkpoint=args.checkpoint, max_abs_difference_to_supernet=error)
+    report.update(config=args.config, checkpoint=args.checkpoint, max_abs_difference_to_supernet=error,
+                  max_abs_difference_onnxruntime=onnx_error)
     write_json_atomic(osp.join(args.out, 'report.json'), report)
     save_png(osp.join(args.out, 'sharing_tree.png'),
              sharing_tree_image(report['sharing'], compact.task_names, title='compact network: shared units'))
     for line in report_lines(report):
         print(line)
-    print(f'max |compact − supernet| on a zero input: {error:.2e}')
-    print(f'saved to {args.out}: compact.json, compact.pth, exported.pt2, report.json, sharing_tree.png')
+    print(f'max |compact − supernet| on a zero input: {error:.2e}; max |onnxruntime − compact|: {onnx_error:.2e}')
+    print(f'saved to {args.out}: compact.json, compact.pth, exported.pt2, compact.onnx, report.json, '
+          'sharing_tree.png')
 
 
 if __name__ == '__main__':

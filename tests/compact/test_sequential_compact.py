@@ -141,6 +141,7 @@ def test_export_tool_writes_the_compact_model_the_export_and_the_report(tmp_path
     assert report['parameters']['task/depth'] < report['parameters']['task/seg']
     assert [row['tasks'] for row in report['sharing']][0] == ['seg', 'depth', 'normal', 'edge', 'keypoint']
     assert (out / 'sharing_tree.png').is_file() and (out / 'exported.pt2').is_file()
+    assert report['max_abs_difference_onnxruntime'] <= 1e-4
     loaded = torch.export.load(str(out / 'exported.pt2')).module()
     x = torch.randn(1, 3, 32, 32)
     with torch.no_grad():

@@ -37,6 +37,10 @@ def test_plan_covers_the_reference_the_papers_rule_and_every_method_at_every_tar
     assert 'named_hooks.discretize.discretize_cfg.seed=1' in options
     reference = comparison.command(comparison.plan(args)[0], 'x', args)
     assert 'named_hooks.discretize.discretize_cfg.restrict=False' in reference
+    assert 'named_hooks.discretize.discretize_cfg.restrict=True' in options
+    args.no_restrict = True
+    runs = comparison.plan(args)
+    assert [r['restrict'] for r in runs] == [False, True] + [False] * 8
 
 
 def test_finished_runs_are_collected_and_not_repeated(tmp_path):

@@ -36,6 +36,9 @@ def parse_args(argv=None):
     parser.add_argument('--sparsities', nargs='+', type=float, default=[0.2, 0.1],
                         help='target shares of the central network\'s edges each task keeps')
     parser.add_argument('--random-seeds', nargs='+', type=int, default=[0], help='seeds of the random reduction')
+    parser.add_argument('--no-restrict', action='store_true',
+                        help='compare the removal rules on the whole graph: skip the read-in/read-out range step '
+                             'of Alg. 1 in the runs with a target (the flow_auto run keeps it)')
     parser.add_argument('--metric', default='delta/mean', help='test metric to compare (higher is better)')
     parser.add_argument('--work-dir', default='work_dirs/dag_reduction_comparison')
     parser.add_argument('--jobs', type=int, default=1,
@@ -54,8 +57,8 @@ def plan(args) -> list[dict]:
         for method in args.methods:
             for seed in (args.random_seeds if method == 'random' else [0]):
                 suffix = f'_seed{seed}' if method == 'random' else ''
-                runs.append(dict(name=f'{method}_s{target:g}{suffix}', method=method, target=target, restrict=True,
-                                 seed=seed))
+                runs.append(dict(name=f'{method}_s{target:g}{suffix}', method=method, target=target,
+                                 restrict=not args.no_restrict, seed=seed))
     return runs
 
 
