@@ -94,8 +94,13 @@ class CompactDAGBackbone(nn.Module):
         return sum(p.numel() for key in self.task_units(task) for p in self.get_submodule(key).parameters())
 
 
-def compile_dag(backbone: nn.Module, mask: torch.Tensor, task_names: Sequence[str]) -> CompactDAGBackbone:
-    """Compile binary merged adjacencies ``[tasks, N+2, N+2]`` of a backbone with ``graph_units()``."""
+def compile_dag(backbone: nn.Module, mask: torch.Tensor, task_names: Sequence[str],
+                copy_modules: bool = True) -> CompactDAGBackbone:
+    """Compile binary merged adjacencies ``[tasks, N+2, N+2]`` of a backbone with ``graph_units()``.
+
+    ``copy_modules=False`` runs the backbone's own modules instead of copies.
+    """
+    clone = copy.deepcopy if copy_modules else (lambda module: module)
     units = backbone.graph_units()
     n = len(units['channels'])
     mask = torch.as_tensor(mask).bool().cpu()
@@ -130,7 +135,7 @@ def compile_dag(backbone: nn.Module, mask: torch.Tensor, task_names: Sequence[st
         memo: dict[int, int] = {}
         outputs[task] = [state_node(k, i, memo) for i in range(1, n + 1) if mask[k, i, n + 1]]
         used['read_out'].update(str(i) for i in range(1, n + 1) if mask[k, i, n + 1])
-    modules = {kind: {key: copy.deepcopy(units[kind][key]) for key in sorted(keys)} for kind, keys in used.items()}
+    modules = {kind: {key: clone(units[kind][key]) for key in sorted(keys)} for kind, keys in used.items()}
     return CompactDAGBackbone(modules['read_in'], modules['edges'], modules['read_out'], nodes, outputs,
                               units['channels'], units['strides'], units['read_out_channels'],
                               units['read_out_stride'])

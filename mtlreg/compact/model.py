@@ -58,14 +58,21 @@ def compile_model(model: nn.Module, mask: torch.Tensor | None = None) -> Compact
     return CompactMultiTaskModel(compact, heads).eval()
 
 
-def compile_backbone(backbone: nn.Module, mask: torch.Tensor, task_names: Sequence[str]) -> nn.Module:
+def can_compile(backbone: nn.Module) -> bool:
+    """Whether the backbone describes a compact execution."""
+    return any(callable(getattr(backbone, name, None)) for name in ('sequential_units', 'layered_units', 'graph_units'))
+
+
+def compile_backbone(backbone: nn.Module, mask: torch.Tensor, task_names: Sequence[str],
+                     copy_modules: bool = True) -> nn.Module:
     """The compact backbone for a discrete mask, by what the backbone describes of its execution."""
     if callable(getattr(backbone, 'sequential_units', None)):
-        return compile_sequential(backbone, torch.as_tensor(mask).reshape(len(task_names), -1), task_names)
+        return compile_sequential(backbone, torch.as_tensor(mask).reshape(len(task_names), -1), task_names,
+                                  copy_modules)
     if callable(getattr(backbone, 'layered_units', None)):
-        return compile_modular(backbone, mask, task_names)
+        return compile_modular(backbone, mask, task_names, copy_modules)
     if callable(getattr(backbone, 'graph_units', None)):
-        return compile_dag(backbone, mask, task_names)
+        return compile_dag(backbone, mask, task_names, copy_modules)
     raise NotImplementedError(f'compile_model: {type(backbone).__name__} does not describe a compact execution '
                               '(it needs sequential_units(), layered_units() or graph_units())')
 

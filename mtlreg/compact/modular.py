@@ -78,8 +78,13 @@ class CompactModularBackbone(nn.Module):
         return keys
 
 
-def compile_modular(backbone: nn.Module, mask: torch.Tensor, task_names: Sequence[str]) -> CompactModularBackbone:
-    """Compile a discrete allocation ``[tasks, layers, components]`` of a backbone with ``layered_units()``."""
+def compile_modular(backbone: nn.Module, mask: torch.Tensor, task_names: Sequence[str],
+                    copy_modules: bool = True) -> CompactModularBackbone:
+    """Compile a discrete allocation ``[tasks, layers, components]`` of a backbone with ``layered_units()``.
+
+    ``copy_modules=False`` runs the backbone's own modules instead of copies.
+    """
+    clone = copy.deepcopy if copy_modules else (lambda module: module)
     stem, layers = backbone.layered_units()
     width = len(layers[0][0]) if layers else 0
     mask = torch.as_tensor(mask).bool().cpu().reshape(len(task_names), -1)
@@ -93,7 +98,9 @@ def compile_modular(backbone: nn.Module, mask: torch.Tensor, task_names: Sequenc
     components, after, nodes = {}, {}, []
     for parent, layer, active in tree:
         for j in active or (0,):
-            components.setdefault(f'l{layer}c{j}', copy.deepcopy(layers[layer][0][j]))
-        after.setdefault(f'l{layer}', copy.deepcopy(layers[layer][1]))
+            if f'l{layer}c{j}' not in components:
+                components[f'l{layer}c{j}'] = clone(layers[layer][0][j])
+        if f'l{layer}' not in after:
+            after[f'l{layer}'] = clone(layers[layer][1])
         nodes.append((parent, layer, active))
-    return CompactModularBackbone(copy.deepcopy(stem), components, after, nodes, leaves)
+    return CompactModularBackbone(None if stem is None else clone(stem), components, after, nodes, leaves)

@@ -66,13 +66,17 @@ class CompactSequentialBackbone(nn.Module):
         return keys[::-1]
 
 
-def compile_sequential(backbone: nn.Module, mask: torch.Tensor, task_names: Sequence[str]) -> CompactSequentialBackbone:
+def compile_sequential(backbone: nn.Module, mask: torch.Tensor, task_names: Sequence[str],
+                       copy_modules: bool = True) -> CompactSequentialBackbone:
     """Compile a discrete ``mask`` ``[tasks, units]`` of a backbone with ``sequential_units()``.
 
     A unit on (1) runs the block; off (0) runs what the backbone's gated
     forward runs for a skipped block (its shortcut projection, or nothing).
-    The modules are copies: the compact network owns its weights.
+    With ``copy_modules`` the compact network owns copies of the weights;
+    without, it runs the backbone's own modules (training through it trains
+    the backbone).
     """
+    clone = copy.deepcopy if copy_modules else (lambda module: module)
     stem, units = backbone.sequential_units()
     mask = torch.as_tensor(mask).bool().cpu()
     if tuple(mask.shape) != (len(task_names), len(units)):
@@ -85,6 +89,6 @@ def compile_sequential(backbone: nn.Module, mask: torch.Tensor, task_names: Sequ
         block, skip = units[depth]
         key = f'block{depth}' if execute else (f'skip{depth}' if skip is not None else None)
         if key is not None and key not in modules:
-            modules[key] = copy.deepcopy(block if execute else skip)
+            modules[key] = clone(block if execute else skip)
         nodes.append((parent, key))
-    return CompactSequentialBackbone(copy.deepcopy(stem), modules, nodes, leaves)
+    return CompactSequentialBackbone(clone(stem), modules, nodes, leaves)

@@ -48,6 +48,8 @@ class MultiTaskModel(BaseModel):
                  balancer: dict | None = None, backbone_per_task: bool = False,
                  data_preprocessor: dict | None = None, init_cfg: dict | None = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        #: run a fixed discrete policy through the compiled compact backbone (see ``compact_executor``)
+        self.compact_execution = True
         tasks = validate_tasks(tasks)
         self.task_names = list(tasks)
         self.labels = {t: spec.get('label', t) for t, spec in tasks.items()}
@@ -83,6 +85,9 @@ class MultiTaskModel(BaseModel):
         """
         if self.backbone_per_task:
             return {t: self.backbones[t](inputs) for t in tasks}
+        executor = self.compact_executor()
+        if executor is not None:
+            return executor(inputs, tasks)
         if self.task_conditioned:
             gated = [t for t in tasks if self.policy.gates(t) is not None]
             if gated:
@@ -103,6 +108,31 @@ class MultiTaskModel(BaseModel):
                 if shareable:
                     passes.append((gates, feats[t]))
         return feats
+
+    def compact_executor(self):
+        """The compiled compact backbone of a fixed discrete policy (on the backbone's own modules), or None.
+
+        With a constant discrete policy (after discretisation, or a fixed mask)
+        and a backbone that describes its compact execution, every task runs
+        only its units and what tasks share runs once per batch (``mtlreg.compact``);
+        outputs and gradients equal the gated passes'. Batch-norm running
+        statistics of a shared unit are updated once per batch instead of once
+        per task pass. Set ``compact_execution = False`` to use gated passes.
+        """
+        if not self.compact_execution or self.backbone_per_task or self.task_conditioned:
+            return None
+        mask = self.policy.fixed_structure()
+        if mask is None:
+            return None
+        from mtlreg.compact import can_compile, compile_backbone
+        if not can_compile(self.backbone):
+            return None
+        key = mask.detach().cpu().numpy().tobytes()
+        cached = self.__dict__.get('_compact_cache')
+        if cached is None or cached[0] != key:
+            executor = compile_backbone(self.backbone, mask.cpu(), self.task_names, copy_modules=False)
+            self.__dict__['_compact_cache'] = (key, executor)  # not a submodule: its modules are the backbone's
+        return self.__dict__['_compact_cache'][1]
 
     def task_outputs(self, inputs: torch.Tensor, tasks: list[str] | None = None) -> dict[str, torch.Tensor]:
         """Raw head outputs per task (logits, maps), at the input resolution."""

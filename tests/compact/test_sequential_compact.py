@@ -149,3 +149,26 @@ def test_export_tool_writes_the_compact_model_the_export_and_the_report(tmp_path
         got = loaded(x)
     for task, value in expected.items():
         torch.testing.assert_close(got[task], value, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize('kind', ['sequential', 'modular', 'dag'])
+def test_training_a_fixed_policy_through_the_compact_executor_gives_the_gated_gradients(kind):
+    from tests.compact.test_dag_compact import MASKS as DAG_MASKS
+    from tests.compact.test_dag_compact import _model as dag_model
+    from tests.compact.test_modular_compact import MASKS as MODULAR_MASKS
+    from tests.compact.test_modular_compact import _model as modular_model
+    build, mask, shape = {'sequential': (_model, MASKS['a stage skipped entirely'], (3, 32, 32)),
+                          'modular': (modular_model, MODULAR_MASKS['a layer with no active component'], (1, 16, 16)),
+                          'dag': (dag_model, DAG_MASKS['shared prefix, early exit, skip'], (3, 16, 16))}[kind]
+    x = torch.randn(4, *shape)
+    grads = {}
+    for compact in (True, False):
+        model = build(mask).train()
+        model.compact_execution = compact
+        assert (model.compact_executor() is not None) == compact
+        outputs = model.task_outputs(x)
+        sum(o.float().pow(2).mean() for o in outputs.values()).backward()
+        grads[compact] = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+    assert grads[True].keys() == grads[False].keys() and grads[True]
+    for name, grad in grads[True].items():
+        torch.testing.assert_close(grad, grads[False][name], rtol=1e-4, atol=1e-6, msg=name)

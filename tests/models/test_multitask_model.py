@@ -113,6 +113,7 @@ def test_tasks_with_equal_constant_gates_share_one_backbone_pass():
              for t in ('a', 'b', 'c', 'd')}
     mask = [[1] * 8, [1] * 8, [1, 1, 1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 1, 1, 0]]
     model = MultiTaskModel(BACKBONE, tasks, policy=dict(type='FixedMaskPolicy', mask=mask))
+    model.compact_execution = False  # the gated passes (the compiled executor is tested in tests/compact)
     calls = []
     model.backbone.register_forward_hook(lambda module, args, out: calls.append(len(args)))
     inputs = torch.randn(2, 3, 32, 32)
@@ -120,3 +121,9 @@ def test_tasks_with_equal_constant_gates_share_one_backbone_pass():
     assert calls == [1, 2]  # one plain pass for a and b, one gated pass for c and d
     assert feats['a'] is feats['b'] and feats['c'] is feats['d']
     torch.testing.assert_close(feats['c'], model.backbone(inputs, torch.tensor([1.0] * 7 + [0.0])))
+    model.compact_execution = True  # the compiled executor: the backbone module itself is not called
+    calls.clear()
+    compact = model.extract_features(inputs, ['a', 'b', 'c', 'd'])
+    assert calls == []
+    for task in tasks:
+        torch.testing.assert_close(compact[task], feats[task])

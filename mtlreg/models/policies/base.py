@@ -112,6 +112,13 @@ class BasePolicy(nn.Module):
             return self.fixed_mask.clone()
         return self.derive_mask(*args, **kwargs)
 
+    def fixed_structure(self) -> torch.Tensor | None:
+        """The boolean mask ``[num_tasks, *unit_grid]`` when the gates are that constant mask now, else None.
+
+        The model then runs the compiled compact network (shared prefixes once) instead of gated passes.
+        """
+        return self.fixed_mask if self.mode == 'fixed' else None
+
     def probabilities(self) -> torch.Tensor:
         """How much each task uses each unit, ``[num_tasks, *unit_grid]`` in [0, 1] (for plots and logs)."""
         if self.mode == 'fixed':

@@ -56,3 +56,6 @@ class FixedMaskPolicy(BasePolicy):
 
     def derive_mask(self) -> torch.Tensor:
         return self.mask.clone()
+
+    def fixed_structure(self) -> torch.Tensor | None:
+        return self.mask if self.mode == 'search' else super().fixed_structure()
