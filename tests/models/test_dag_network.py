@@ -168,3 +168,11 @@ def test_parameter_counts_cover_only_the_links_a_task_keeps():
     assert counts['task/a'] == int(units[mask[0]].sum()) + heads['a']
     assert counts['task/b'] == int(units[mask[1]].sum()) + heads['b']
     assert counts['total'] == int(units[mask.any(0)].sum()) + sum(heads.values())
+
+
+def test_random_reduction_draws_an_order_per_task():
+    net, policy = _policy(tasks=('a', 'b', 'c'), n=6, m=3)
+    masks = policy.discretize(method='random', target_sparsity=0.4, restrict=False, seed=0)
+    assert not (torch.equal(masks[0], masks[1]) and torch.equal(masks[1], masks[2]))  # same Ψ, own orders
+    again = policy.discretize(method='random', target_sparsity=0.4, restrict=False, seed=0)
+    assert torch.equal(masks, again)

@@ -104,8 +104,11 @@ class DAGPolicy(BasePolicy):
         """Every task's binary Ψ, ``[K, N+2, N+2]``, from :func:`reduce_graph` (``kwargs`` override ``reduction``)."""
         kwargs.pop('mode', None)
         options = dict(self.reduction, **kwargs)
+        seed = options.pop('seed', 0)
         psi = self.merged_adjacency().detach().cpu()
-        masks = [reduce_graph(psi[k], self.valid_units.cpu(), **options) for k in range(len(self.task_names))]
+        # each task draws its own random order (seed + task index), as independent random reductions would
+        masks = [reduce_graph(psi[k], self.valid_units.cpu(), seed=seed + k, **options)
+                 for k in range(len(self.task_names))]
         return torch.stack(masks).to(self.valid_units.device)
 
     def topology(self, mask: torch.Tensor | None = None) -> dict[str, dict[str, float]]:
