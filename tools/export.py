@@ -3,8 +3,9 @@
     python tools/export.py CONFIG CHECKPOINT --out DIR
 
 writes ``DIR/compact.json`` + ``DIR/compact.pth`` (load with ``mtlreg.compact.load_compact_model(DIR)``),
-``DIR/exported.pt2`` (``torch.export``), ``DIR/compact.onnx`` (checked in onnxruntime), ``DIR/report.json`` (parameters and FLOPs per task and for one
-multi-task forward, which tasks share which unit) and ``DIR/sharing_tree.png``, and prints the report.
+``DIR/exported.pt2`` (``torch.export``), ``DIR/compact.onnx`` (checked in onnxruntime), ``DIR/report.json``
+(parameters and FLOPs per task and for one multi-task forward, which tasks share which unit) and
+``DIR/sharing_tree.png``, and prints the report.
 """
 import argparse
 import os

@@ -6,8 +6,9 @@ import math
 from typing import Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+
+from .prefix_tree import requested_tasks
 
 
 class CompactDAGBackbone(nn.Module):
@@ -50,10 +51,7 @@ class CompactDAGBackbone(nn.Module):
         return seen
 
     def forward(self, x: torch.Tensor, tasks: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
-        tasks = self.task_names if tasks is None else list(tasks)
-        unknown = [t for t in tasks if t not in self.outputs]
-        if unknown:
-            raise KeyError(f'CompactDAGBackbone: unknown tasks {unknown}; tasks are {self.task_names}')
+        tasks = requested_tasks(self, tasks, self.outputs)
         needed = self.needed(tasks)
         values: dict[int, torch.Tensor] = {}
         for n, (state, terms) in enumerate(self.nodes):

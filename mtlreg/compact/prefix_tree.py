@@ -39,3 +39,12 @@ def needed_nodes(nodes: Sequence[tuple[int, ...]], leaves: Sequence[int]) -> set
             needed.add(node)
             node = nodes[node][0]
     return needed
+
+
+def requested_tasks(owner, tasks, known) -> list[str]:
+    """``tasks`` as a list (all ``owner.task_names`` for None); an unknown task is a clear error."""
+    tasks = list(owner.task_names) if tasks is None else list(tasks)
+    unknown = [t for t in tasks if t not in known]
+    if unknown:
+        raise KeyError(f'{type(owner).__name__}: unknown tasks {unknown}; tasks are {list(owner.task_names)}')
+    return tasks

@@ -7,7 +7,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .prefix_tree import build_prefix_tree, needed_nodes
+from .prefix_tree import build_prefix_tree, needed_nodes, requested_tasks
 
 
 class CompactSequentialBackbone(nn.Module):
@@ -33,10 +33,7 @@ class CompactSequentialBackbone(nn.Module):
         self.task_names = list(leaves)
 
     def forward(self, x: torch.Tensor, tasks: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
-        tasks = self.task_names if tasks is None else list(tasks)
-        unknown = [t for t in tasks if t not in self.leaves]
-        if unknown:
-            raise KeyError(f'CompactSequentialBackbone: unknown tasks {unknown}; tasks are {self.task_names}')
+        tasks = requested_tasks(self, tasks, self.leaves)
         needed = needed_nodes(self.nodes, [self.leaves[t] for t in tasks])
         root = self.stem(x)
         outputs: dict[int, torch.Tensor] = {}

@@ -14,10 +14,12 @@ TASKS = {t: dict(head=dict(type='LinearClassificationHead', num_classes=3), loss
 COMPONENTS = [dict(type='conv', kernel_size=3), dict(type='conv', kernel_size=5), dict(type='max_pool'),
               dict(type='identity')]
 BACKBONE = dict(type='ModularNetwork', in_channels=1, stem_channels=4, norm_groups=2,
-                layers=[dict(channels=4, stride=2, components=COMPONENTS), dict(channels=4, stride=1, components=COMPONENTS),
+                layers=[dict(channels=4, stride=2, components=COMPONENTS),
+                        dict(channels=4, stride=1, components=COMPONENTS),
                         dict(channels=8, stride=2, components=COMPONENTS)])
 MASKS = {
-    'a layer with no active component': [[[1, 1, 0, 0], [0, 0, 0, 0], [1, 0, 1, 1]], [[1, 1, 0, 0], [1, 0, 0, 1], [0, 1, 1, 0]],
+    'a layer with no active component': [[[1, 1, 0, 0], [0, 0, 0, 0], [1, 0, 1, 1]],
+                                         [[1, 1, 0, 0], [1, 0, 0, 1], [0, 1, 1, 0]],
                                          [[0, 1, 1, 0], [1, 1, 1, 1], [1, 1, 1, 1]],
                                          [[1, 1, 1, 0], [1, 1, 1, 1], [1, 1, 1, 1]]],
     'identical allocations': [[[1, 0, 1, 0], [0, 1, 1, 0], [1, 0, 0, 1]]] * 4,

@@ -83,6 +83,7 @@ def test_dag_configs_state_the_papers_settings(config):
     splits = {}
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         found = set()
-        walk_config(cfg[loader].dataset, lambda n: found.add(n.get('part', n.get('split'))) if 'split' in n or 'part' in n else None)
+        walk_config(cfg[loader].dataset,
+                    lambda n: found.add(n.get('part', n.get('split'))) if 'split' in n or 'part' in n else None)
         splits[loader] = found
     assert 'test' not in splits['train_dataloader'] | splits['val_dataloader']

@@ -115,7 +115,8 @@ def test_random_reduction_is_seeded():
     psi = torch.rand(8, 8, generator=torch.Generator().manual_seed(3), dtype=torch.float64) * valid
     a, b = (reduce_graph(psi, valid, method='random', target_sparsity=0.4, seed=s, restrict=False) for s in (1, 1))
     assert torch.equal(a, b)
-    others = [reduce_graph(psi, valid, method='random', target_sparsity=0.4, seed=s, restrict=False) for s in range(2, 8)]
+    others = [reduce_graph(psi, valid, method='random', target_sparsity=0.4, seed=s, restrict=False)
+              for s in range(2, 8)]
     assert any(not torch.equal(a, o) for o in others)
 
 

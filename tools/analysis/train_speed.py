@@ -24,7 +24,7 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.dataset import default_collate  # noqa: E402
 
 from mtlreg.engine.runner import resolve_task_config  # noqa: E402
-from mtlreg.registry import DATASETS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS  # noqa: E402
+from mtlreg.registry import DATASETS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS  # noqa: E402
 from mtlreg.utils import register_all_modules  # noqa: E402
 
 
