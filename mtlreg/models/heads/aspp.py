@@ -8,12 +8,31 @@ from torch import nn
 from mtlreg.registry import HEADS
 
 
+class AtrousConv3x3(nn.Conv2d):
+    """A 3×3 convolution with dilation = padding = ``rate``, computed as its centre tap where that is exact.
+
+    On a feature map no larger than ``rate`` in either direction every off-centre
+    tap reads zero padding, so the convolution equals the 1×1 convolution with
+    the centre weights (DeepLab's rates 12–24 on small maps); it is computed so.
+    Weights and outputs are those of ``nn.Conv2d``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, rate: int):
+        super().__init__(in_channels, out_channels, 3, padding=rate, dilation=rate)
+        self.rate = rate
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-2] <= self.rate and x.shape[-1] <= self.rate:
+            return F.conv2d(x, self.weight[:, :, 1:2, 1:2], self.bias)
+        return super().forward(x)
+
+
 class ASPPBranch(nn.Sequential):
     """One atrous branch: 3×3 dilated conv → ReLU → dropout → 1×1 → ReLU → dropout → 1×1."""
 
     def __init__(self, in_channels: int, channels: int, out_channels: int, rate: int, dropout: float):
         super().__init__(
-            nn.Conv2d(in_channels, channels, 3, padding=rate, dilation=rate), nn.ReLU(inplace=True),
+            AtrousConv3x3(in_channels, channels, rate), nn.ReLU(inplace=True),
             nn.Dropout(dropout), nn.Conv2d(channels, channels, 1), nn.ReLU(inplace=True),
             nn.Dropout(dropout), nn.Conv2d(channels, out_channels, 1))
 

@@ -1,0 +1,29 @@
+"""ASPP heads: an atrous 3×3 convolution equals its centre tap where the map is no larger than the rate."""
+import pytest
+import torch
+from torch import nn
+
+from mtlreg.models.heads.aspp import AtrousConv3x3, SegmentationHead
+
+
+@pytest.mark.parametrize('size', [(1, 1), (4, 6), (6, 6), (7, 6), (9, 20)])
+def test_atrous_convolution_equals_the_plain_one_at_every_size(size):
+    torch.manual_seed(0)
+    conv = AtrousConv3x3(5, 4, rate=6)
+    plain = nn.Conv2d(5, 4, 3, padding=6, dilation=6)
+    plain.load_state_dict(conv.state_dict())
+    x = torch.randn(2, 5, *size)
+    torch.testing.assert_close(conv(x), plain(x), rtol=1e-5, atol=1e-6)
+
+
+def test_small_maps_take_the_centre_tap_and_keep_the_gradients():
+    conv = AtrousConv3x3(3, 2, rate=8)
+    calls = []
+    conv.register_forward_hook(lambda m, i, o: calls.append(o.shape))
+    x = torch.randn(1, 3, 8, 8, requires_grad=True)
+    conv(x).sum().backward()
+    assert conv.weight.grad[:, :, 1, 1].abs().sum() > 0
+    assert conv.weight.grad[:, :, 0].abs().sum() == 0   # off-centre taps see only padding: no gradient either
+    head = SegmentationHead(3, 5, channels=4)
+    assert head.state_dict().keys() == SegmentationHead(3, 5, channels=4).state_dict().keys()
+    assert head(torch.randn(1, 3, 8, 8), (64, 64)).shape == (1, 5, 64, 64)
