@@ -15,16 +15,12 @@ os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 
 import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
-from mtlreg.compact import compile_model, load_compact_model, save_compact_model  # noqa: E402
+from mtlreg.compact import load_compact_model, save_compact_model  # noqa: E402
 from mtlreg.compact.onnx_export import export_onnx, onnxruntime_outputs  # noqa: E402
 from mtlreg.compact.report import compact_report, report_lines  # noqa: E402
-from mtlreg.engine.config_utils import parse_data_roots, remap_data_roots, set_work_dir  # noqa: E402
-from mtlreg.engine.runner import resolve_task_config  # noqa: E402
-from mtlreg.engine.runner.multitask_runner import load_checkpoint_file  # noqa: E402
-from mtlreg.registry import DATASETS, MODELS  # noqa: E402
-from mtlreg.utils import register_all_modules  # noqa: E402
+from mtlreg.compact.trained_model import load_trained_model, first_test_input_shape  # noqa: E402
 from mtlreg.utils.atomic_json import write_json_atomic  # noqa: E402
 from mtlreg.visualization import save_png  # noqa: E402
 from mtlreg.visualization.sharing_tree import sharing_tree_image  # noqa: E402
@@ -44,38 +40,12 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def build_trained_model(cfg: Config, checkpoint: str, trusted: bool):
-    """The config's model with the checkpoint's weights and policy state, in eval mode."""
-    model = MODELS.build(resolve_task_config(cfg).model)
-    state = load_checkpoint_file(checkpoint, trusted=trusted)
-    state = state.get('state_dict', state)
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if missing or unexpected:
-        raise ValueError(f'{checkpoint!r} does not match the config\'s model: missing keys {missing[:5]}, '
-                         f'unexpected keys {unexpected[:5]}')
-    return model.eval()
-
-
 def main(argv=None):
     args = parse_args(argv)
-    for path, what in ((args.config, 'config'), (args.checkpoint, 'checkpoint')):
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{what} file not found: {path!r}')
-    register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    set_work_dir(cfg, args.config, None)
-    if args.data_root:
-        remap_data_roots(cfg, parse_data_roots(args.data_root))
-    trusted = args.trust_checkpoint or osp.realpath(args.checkpoint).startswith(osp.realpath(cfg.work_dir) + os.sep)
-    model = build_trained_model(cfg, args.checkpoint, trusted)
-    if args.input_shape:
-        shape = tuple(args.input_shape)
-    else:
-        shape = tuple(DATASETS.build(cfg.test_dataloader.dataset)[0]['inputs'].shape)
-    resolved = resolve_task_config(cfg)
-    save_compact_model(model, args.out, dict(backbone=resolved.model.backbone, tasks=resolved.tasks))
+    cfg, model = load_trained_model(args.config, args.checkpoint, args.cfg_options, args.data_root,
+                                    args.trust_checkpoint)
+    shape = tuple(args.input_shape) if args.input_shape else first_test_input_shape(cfg)
+    save_compact_model(model, args.out, dict(backbone=cfg.model.backbone, tasks=cfg.tasks))
     compact = load_compact_model(args.out)
     x = torch.zeros((1, *shape))
     with torch.no_grad():
@@ -90,7 +60,7 @@ def main(argv=None):
         reference = compact(probe)
     onnx_error = max(float(abs(value - reference[t].numpy()).max())
                      for t, value in onnxruntime_outputs(onnx_path, probe).items())
-    report = compact_report(model, compile_model(model), shape)
+    report = compact_report(model, compact, shape)
     report.update(config=args.config, checkpoint=args.checkpoint, max_abs_difference_to_supernet=error,
                   max_abs_difference_onnxruntime=onnx_error)
     write_json_atomic(osp.join(args.out, 'report.json'), report)

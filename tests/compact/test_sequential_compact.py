@@ -126,7 +126,9 @@ def test_export_tool_writes_the_compact_model_the_export_and_the_report(tmp_path
     cfg = Config.fromfile(config)
     cfg.model.backbone.width_multiplier = 0.125
     mask = torch.tensor([[1] * 8, [1, 1, 0, 0, 1, 1, 1, 1], [1] * 8, [1] * 7 + [0], [1] * 7 + [0]], dtype=torch.bool)
-    model = export_tool.MODELS.build(export_tool.resolve_task_config(cfg).model)
+    from mtlreg.engine.runner import resolve_task_config
+    from mtlreg.registry import MODELS
+    model = MODELS.build(resolve_task_config(cfg).model)
     model.policy.fix(mask)
     checkpoint = tmp_path / 'trained.pth'
     torch.save({'state_dict': model.state_dict()}, checkpoint)

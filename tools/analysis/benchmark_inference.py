@@ -18,7 +18,6 @@ Printed: milliseconds, the ratio to (a) and to (e), and beside each the FLOP-pro
 """
 import argparse
 import os
-import os.path as osp
 import statistics
 import time
 
@@ -26,11 +25,11 @@ os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 
 import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from mtlreg.compact import compile_model  # noqa: E402
-from mtlreg.utils import register_all_modules  # noqa: E402
+from mtlreg.compact.trained_model import load_trained_model, first_test_input_shape  # noqa: E402
 
 
 def official_style_forward(model, x: torch.Tensor) -> dict:
@@ -138,25 +137,14 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'export_tool', osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'export.py'))
-    export_tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(export_tool)
     if args.threads:
         torch.set_num_threads(args.threads)
-    register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    export_tool.set_work_dir(cfg, args.config, None)
-    trusted = args.trust_checkpoint or osp.realpath(args.checkpoint).startswith(osp.realpath(cfg.work_dir) + os.sep)
-    model = export_tool.build_trained_model(cfg, args.checkpoint, trusted)
+    cfg, model = load_trained_model(args.config, args.checkpoint, args.cfg_options,
+                                    trust_checkpoint=args.trust_checkpoint)
     if args.input_size:
-        channels = cfg.model.backbone.get('in_channels', 3)
-        shape = (channels, *args.input_size)
+        shape = (cfg.model.backbone.get('in_channels', 3), *args.input_size)
     else:
-        shape = tuple(export_tool.DATASETS.build(cfg.test_dataloader.dataset)[0]['inputs'].shape)
+        shape = first_test_input_shape(cfg)
     compact = compile_model(model)
     x = torch.randn(args.batch_size, *shape)
     runs = variants(model, compact, x)
