@@ -31,3 +31,22 @@ def task_flops(model, input_shape: tuple[int, ...]) -> dict[str, int]:
         return flops
     finally:
         model.train(was_training)
+
+
+@torch.no_grad()
+def multitask_flops(model, input_shape: tuple[int, ...]) -> int:
+    """FLOPs of one sample's multi-task forward (every task's output), in evaluation mode.
+
+    What several tasks share runs once (a shared bottom is one backbone pass
+    plus a head per task), so this is the inference cost of the whole network.
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        device = next(model.parameters()).device
+        counter = FlopCounterMode(display=False)
+        with counter:
+            model.task_outputs(torch.zeros((1, *input_shape), device=device))
+        return int(counter.get_total_flops())
+    finally:
+        model.train(was_training)

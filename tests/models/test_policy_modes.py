@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from mtlreg.models import MultiTaskModel
-from mtlreg.models.complexity import task_flops
+from mtlreg.models.complexity import multitask_flops, task_flops
 from mtlreg.models.policies import AdaSharePolicy, FixedMaskPolicy, save_policy
 
 
@@ -78,3 +78,24 @@ def test_flops_per_task_drop_by_exactly_the_skipped_block():
     head_difference = task_flops(MultiTaskModel(dict(type='DilatedResNet', width_multiplier=0.125), tasks),
                                  (3, 32, 32))
     assert flops['seg'] - flops['depth'] == head_difference['seg'] - head_difference['depth'] + skipped
+
+
+def test_multitask_flops_count_the_shared_backbone_once():
+    head = dict(type='DenseRegressionHead', channels=4)
+    tasks = {t: dict(head=head, loss=dict(type='MaskedL1Loss')) for t in ('a', 'b', 'c')}
+    model = MultiTaskModel(dict(type='DilatedResNet', width_multiplier=0.125), tasks)
+    per_task = task_flops(model, (3, 32, 32))
+    # the three heads are identical, so backbone + 3 heads = one task's forward + 2 heads
+    one_head = _head_flops(model.heads['a'])  # on the 64-channel 4×4 feature map of a 32×32 input
+    assert 0 < one_head < per_task['a']
+    assert multitask_flops(model, (3, 32, 32)) == per_task['a'] + 2 * one_head
+    separate = MultiTaskModel(dict(type='DilatedResNet', width_multiplier=0.125), tasks, backbone_per_task=True)
+    assert multitask_flops(separate, (3, 32, 32)) == sum(task_flops(separate, (3, 32, 32)).values())
+
+
+def _head_flops(head):
+    from torch.utils.flop_counter import FlopCounterMode
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        head.eval()(torch.zeros(1, 64, 4, 4), (32, 32))
+    return counter.get_total_flops()

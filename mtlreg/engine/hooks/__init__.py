@@ -3,9 +3,10 @@ from .policy_schedule_hooks import CurriculumHook, TemperatureScheduleHook
 from .policy_visualization_hook import PolicyVisualizationHook
 from .task_embedding_hook import TaskEmbeddingHook
 from .rewind_weights_hook import RewindWeightsHook
+from .save_metrics_hook import SaveMetricsHook
 from .dag_topology_hook import DAGTopologyHook
 from .stage_hooks import BestPolicyHook, DiscretizePolicyHook, PolicyModeHook, ReinitializeWeightsHook
 
 __all__ = ['ModelSummaryHook', 'TemperatureScheduleHook', 'CurriculumHook', 'PolicyVisualizationHook',
            'BestPolicyHook', 'DiscretizePolicyHook', 'PolicyModeHook', 'ReinitializeWeightsHook', 'TaskEmbeddingHook',
-           'RewindWeightsHook', 'DAGTopologyHook']
+           'RewindWeightsHook', 'DAGTopologyHook', 'SaveMetricsHook']

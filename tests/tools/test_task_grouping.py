@@ -1,0 +1,60 @@
+"""tools/task_grouping.py end to end: real candidate trainings (tiny), selection, report, cache reuse."""
+import importlib.util
+import json
+import os
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_spec = importlib.util.spec_from_file_location('task_grouping', os.path.join(REPO, 'tools', 'task_grouping.py'))
+task_grouping = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(task_grouping)
+
+CONFIG = os.path.join(REPO, 'configs', 'task_grouping', 'scenes-5task_shared-bottom.py')
+TINY = ['train_cfg.max_iters=2', 'train_dataloader.batch_size=2', 'train_dataloader.dataset.indices=8',
+        'val_dataloader.dataset.indices=8', 'test_dataloader.dataset.indices=8']
+
+
+@pytest.mark.slow
+def test_exact_then_hoa_reuse_the_trained_candidates(tmp_path, capsys):
+    work_dir = str(tmp_path / 'grouping')
+    common = [CONFIG, '--tasks', 'depth', 'edge', '--work-dir', work_dir, '--cfg-options', *TINY]
+    task_grouping.main([*common, '--budget', '2.5', '1.2', '--method', 'exact'])
+    for group in ('depth', 'edge', 'depth+edge'):
+        result = json.load(open(os.path.join(work_dir, 'full', group, 'result.json')))
+        assert set(result['val']) >= {f'delta/{t}' for t in group.split('+')}
+    report = json.load(open(os.path.join(work_dir, 'grouping_exact_budget2.5.json')))
+    assert report['tasks'] == ['depth', 'edge']
+    assert report['costs']['depth'] == pytest.approx(1.0, abs=0.01) and report['costs']['depth+edge'] > 1.0
+    rows = {row['name']: row for row in report['rows']}
+    assert set(rows) == {'exact', 'exact (full)', 'all-in-one', 'all-separate'}
+    # the selection maximises the summed validation Δ_Ti over the trained candidates
+    val = {g: json.load(open(os.path.join(work_dir, 'full', g, 'result.json')))['val'] for g in
+           ('depth', 'edge', 'depth+edge')}
+    best = max(val['depth']['delta/depth'], val['depth+edge']['delta/depth']) + \
+        max(val['edge']['delta/edge'], val['depth+edge']['delta/edge'])
+    assert rows['exact']['predicted'] == pytest.approx(best / 2)
+    assert rows['exact (full)']['brute_force_score'] == pytest.approx(best)
+    assert rows['all-in-one']['networks'] == [['depth', 'edge']]
+    assert rows['all-separate']['cost'] == pytest.approx(2.0, abs=0.02)
+    assert os.path.isfile(os.path.join(work_dir, 'grouping_exact_budget2.5.png'))
+    # a budget that affords one network only: the two-task network
+    tight = json.load(open(os.path.join(work_dir, 'grouping_exact_budget1.2.json')))
+    assert tight['selection']['networks'] == [['depth', 'edge']]
+    out = capsys.readouterr().out
+    assert 'training 3 of 3 candidates (full)' in out and '--train-selection' in out
+
+    task_grouping.main([*common, '--budget', '2.5', '--method', 'hoa'])
+    out = capsys.readouterr().out
+    assert 'training' not in out.split('Task grouping')[0]  # every candidate came from the cache
+    task_grouping.main([*common, '--train-selection', os.path.join(work_dir, 'grouping_hoa_budget2.5.json')])
+    assert 'mean delta/{task}: val' in capsys.readouterr().out
+
+
+def test_errors_name_the_option(tmp_path):
+    with pytest.raises(KeyError, match='--tasks'):
+        task_grouping.main([CONFIG, '--tasks', 'seg', 'colour', '--budget', '2'])
+    with pytest.raises(ValueError, match='at least two tasks'):
+        task_grouping.main([CONFIG, '--tasks', 'seg', '--budget', '2'])
+    with pytest.raises(SystemExit):
+        task_grouping.main([CONFIG])

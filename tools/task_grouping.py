@@ -1,0 +1,200 @@
+"""Which tasks should be learned together: choose networks under an inference budget (Standley et al., 2020).
+
+Trains candidate networks (a shared-bottom network per group of tasks, each
+through ``tools/train.py`` in its own work dir, cached and resumable), then
+chooses the networks with the best total validation score within the budget:
+
+* ``exact``: every group up to ``--max-order`` trained fully; exact branch-and-bound;
+* ``esa``: every group trained for ``task_grouping.esa_fraction`` of the
+  schedule; the chosen networks are then trained fully;
+* ``hoa``: only singles and pairs trained; larger groups estimated from the pairs.
+
+Writes ``<work-dir>/grouping_<method>_budget<B>.{json,txt,png}`` with the
+predicted and achieved values of the choice and of the baselines (all tasks
+in one network, every task alone, the exact choice when every candidate has
+been trained fully), and prints the command that trains the chosen networks.
+
+Example::
+
+    python tools/task_grouping.py configs/task_grouping/scenes-5task_shared-bottom.py --budget 2.5 3.5 \\
+        --method hoa --jobs 2
+"""
+import argparse
+import json
+import math
+import os
+import os.path as osp
+import shlex
+
+os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
+
+from mmengine.config import Config, DictAction  # noqa: E402
+
+from mtlreg.engine.config_utils import parse_data_roots, remap_data_roots  # noqa: E402
+from mtlreg.grouping import (branch_and_bound, brute_force_selection, canonical_group, group_name,  # noqa: E402
+                             higher_order_estimates, make_selection, task_subsets)
+from mtlreg.grouping.costs import candidate_costs  # noqa: E402
+from mtlreg.grouping.report import describe, score_table, selection_row, table_lines  # noqa: E402
+from mtlreg.grouping.sweep import CandidateSweep, GroupingSettings  # noqa: E402
+from mtlreg.utils import register_all_modules  # noqa: E402
+from mtlreg.utils.atomic_json import write_json_atomic  # noqa: E402
+
+TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
+BRUTE_FORCE_LIMIT = 2_000_000  # assignments of tasks to networks checked by brute force at most
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Choose which tasks share a network under an inference budget')
+    parser.add_argument('config', help='config with tasks, a base model, a schedule and a task_grouping section')
+    parser.add_argument('--budget', nargs='+', type=float,
+                        help='inference budgets, in single-task networks (see task_grouping.cost)')
+    parser.add_argument('--method', choices=['exact', 'esa', 'hoa'], default='exact',
+                        help='exact: all groups trained fully; esa: early-stopped estimates; '
+                             'hoa: pairs only, larger groups estimated')
+    parser.add_argument('--tasks', nargs='+', help='group only these tasks of the config (default: all)')
+    parser.add_argument('--max-order', type=int, help='largest group of tasks in one network '
+                        '(default: task_grouping.max_order, else all tasks)')
+    parser.add_argument('--work-dir', help='parent of the candidates\' work dirs '
+                        '(default: work_dirs/task_grouping/<config name>)')
+    parser.add_argument('--jobs', type=int, default=1, help='candidates trained at a time (separate processes)')
+    parser.add_argument('--train-selection', metavar='JSON',
+                        help='train the networks of a grouping report fully (and nothing else)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config keys')
+    parser.add_argument('--data-root', action='append', metavar='PREFIX=PATH', help='as for tools/train.py')
+    args = parser.parse_args(argv)
+    if args.budget is None and args.train_selection is None:
+        parser.error('one of --budget or --train-selection is required')
+    return args
+
+
+def load(args):
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'config file not found: {args.config!r}')
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.data_root:
+        remap_data_roots(cfg, parse_data_roots(args.data_root))
+    settings = GroupingSettings.from_config(cfg)
+    if args.max_order is not None:
+        settings.max_order = args.max_order
+    tasks = list(cfg.get('tasks') or {})
+    if args.tasks:
+        unknown = [t for t in args.tasks if t not in tasks]
+        if unknown:
+            raise KeyError(f'--tasks: {unknown} are not declared in the config\'s "tasks" ({tasks})')
+        tasks = [t for t in tasks if t in args.tasks]
+        cfg.tasks = {t: cfg.tasks[t] for t in tasks}
+    if len(tasks) < 2:
+        raise ValueError(f'config: task grouping needs at least two tasks in "tasks", got {tasks}')
+    if args.max_order is None and settings.max_order is not None:
+        settings.max_order = min(settings.max_order, len(tasks))  # the config's limit, for fewer --tasks
+    work_dir = args.work_dir or osp.join('work_dirs', 'task_grouping', osp.splitext(osp.basename(args.config))[0])
+    return cfg, settings, tasks, work_dir
+
+
+def rerun_command(args, report_path: str, work_dir: str) -> str:
+    parts = [osp.relpath(osp.abspath(__file__)), args.config, '--work-dir', work_dir, '--train-selection', report_path]
+    if args.tasks:
+        parts += ['--tasks', *args.tasks]
+    for item in args.data_root or []:
+        parts += ['--data-root', item]
+    if args.cfg_options:
+        parts += ['--cfg-options'] + [f'{k}={v}' for k, v in args.cfg_options.items()]
+    if args.jobs > 1:
+        parts += ['--jobs', str(args.jobs)]
+    return 'python ' + ' '.join(shlex.quote(p) for p in parts)
+
+
+def train_selection(args, cfg, settings, tasks, work_dir) -> None:
+    with open(args.train_selection) as f:
+        record = json.load(f)
+    try:
+        networks = [canonical_group(n, tasks) for n in record['selection']['networks']]
+    except KeyError as error:
+        raise KeyError(f'{args.train_selection}: not a grouping report (no selection.networks)') from error
+    sweep = CandidateSweep(cfg, settings, work_dir, TRAIN_SCRIPT, jobs=args.jobs)
+    full = sweep.run(networks)
+    costs = {n: c for n, c in zip(networks, record['selection'].get('network_costs', [0.0] * len(networks)))}
+    table = score_table(full, settings, 'val')
+    selection = make_selection(networks, tasks, table, costs)
+    row = describe('trained', selection.assignment, selection.networks, costs, settings, None, full)
+    for task, entry in row['tasks'].items():
+        print(f"{task:<12} {entry['network']:<32} val {entry['val']:.3f}  test {entry['test']:.3f}")
+    print(f"mean {settings.metric}: val {row['val']:.3f}, test {row['test']:.3f}")
+
+
+def estimate_table(method, sweep, settings, tasks, groups):
+    """The scores the selection is made with, and where they come from."""
+    if method == 'exact':
+        return score_table(sweep.run(groups), settings), 'validation after full training'
+    if method == 'esa':
+        fraction = float(settings.esa_fraction)
+        return (score_table(sweep.run(groups, fraction), settings),
+                f'validation after {fraction:g} of the schedule (early-stopping approximation)')
+    if max(len(g) for g in groups) < 2:
+        raise ValueError('--method hoa needs groups of two tasks: set --max-order 2 or more')
+    pairs = [g for g in groups if len(g) <= 2]
+    measured = score_table(sweep.run(pairs), settings)
+    return (higher_order_estimates(tasks, measured, settings.max_order),
+            'validation of singles and pairs, larger groups averaged over pairs (higher-order approximation)')
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    register_all_modules()
+    cfg, settings, tasks, work_dir = load(args)
+    if args.train_selection:
+        train_selection(args, cfg, settings, tasks, work_dir)
+        return
+    groups = task_subsets(tasks, settings.max_order)
+    all_in_one, singles = tuple(tasks), [(t,) for t in tasks]
+    costs, flops = candidate_costs(cfg, tasks, list(dict.fromkeys(groups + [all_in_one])), settings)
+    sweep = CandidateSweep(cfg, settings, work_dir, TRAIN_SCRIPT, jobs=args.jobs)
+    predicted, source = estimate_table(args.method, sweep, settings, tasks, groups)
+    for budget in args.budget:
+        selection = branch_and_bound(tasks, predicted, costs, budget)
+        full = sweep.run(list(dict.fromkeys(selection.networks + [all_in_one] + singles)))
+        rows = [selection_row(args.method, selection, costs, settings, predicted, full)]
+        cached = {g: sweep.cached(g) for g in groups}
+        if all(r is not None for r in cached.values()):  # every candidate trained fully: the true optimum
+            full_table = score_table(cached, settings)
+            best = branch_and_bound(tasks, full_table, costs, budget)
+            rows.append(selection_row('exact (full)', best, costs, settings, full_table, {**cached, **full}))
+            assignments = math.prod(sum(t in g for g in groups) for t in tasks)
+            if assignments <= BRUTE_FORCE_LIMIT:
+                brute = brute_force_selection(tasks, full_table, costs, budget)
+                rows[-1]['brute_force_score'] = brute.score
+                if not math.isclose(brute.score, best.score, rel_tol=1e-9, abs_tol=1e-9):
+                    raise AssertionError(f'branch-and-bound ({best.score}) and brute force ({brute.score}) disagree')
+        rows.append(describe('all-in-one', {t: all_in_one for t in tasks}, [all_in_one], costs, settings,
+                             predicted, full))
+        rows.append(describe('all-separate', {t: (t,) for t in tasks}, singles, costs, settings, predicted, full))
+        selection_record = selection.to_dict()
+        selection_record['network_costs'] = [costs[n] for n in selection.networks]
+        stem = osp.join(work_dir, f'grouping_{args.method}_budget{budget:g}')
+        report = {'method': args.method, 'budget': budget, 'tasks': tasks, 'predicted_from': source,
+                  'settings': {'metric': settings.metric, 'rule': settings.rule, 'max_order': settings.max_order,
+                               'cost': dict(settings.cost), 'esa_fraction': settings.esa_fraction},
+                  'costs': {group_name(g): c for g, c in costs.items()},
+                  'flops': {group_name(g): f for g, f in flops.items()},
+                  'predicted': {group_name(g): {t: settings.value(s) for t, s in v.items()}
+                                for g, v in predicted.items()},
+                  'selection': selection_record, 'rows': rows}
+        write_json_atomic(stem + '.json', report)
+        lines = table_lines(report)
+        with open(stem + '.txt', 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+        from mtlreg.visualization.grouping_plot import grouping_image
+        from mtlreg.visualization.policy_plot import save_png
+        save_png(stem + '.png', grouping_image(tasks, selection.networks, selection.assignment,
+                                               [costs[n] for n in selection.networks],
+                                               title=f'{args.method}, budget {budget:g}'))
+        print('\n'.join(lines))
+        print(f'Report: {stem}.json (.txt, .png). Train the chosen networks with:\n  '
+              f'{rerun_command(args, stem + ".json", work_dir)}')
+
+
+if __name__ == '__main__':
+    main()
