@@ -125,6 +125,17 @@ def train_selection(args, cfg, settings, tasks, work_dir) -> None:
     print(f"mean {settings.metric}: val {row['val']:.3f}, test {row['test']:.3f}")
 
 
+def check_by_brute_force(row, tasks, table, costs, budget, groups) -> None:
+    """Compare an exact selection with brute force where the assignments are few enough; record the score."""
+    if math.prod(sum(t in g for g in groups) for t in tasks) > BRUTE_FORCE_LIMIT:
+        return
+    brute = brute_force_selection(tasks, table, costs, budget)
+    row['brute_force_score'] = brute.score
+    if not math.isclose(brute.score, row['selection']['score'], rel_tol=1e-9, abs_tol=1e-9):
+        raise AssertionError(f"branch-and-bound ({row['selection']['score']}) and brute force ({brute.score}) "
+                             'disagree')
+
+
 def estimate_table(method, sweep, settings, tasks, groups):
     """The scores the selection is made with, and where they come from."""
     if method == 'exact':
@@ -158,16 +169,13 @@ def main(argv=None):
         full = sweep.run(list(dict.fromkeys(selection.networks + [all_in_one] + singles)))
         rows = [selection_row(args.method, selection, costs, settings, predicted, full)]
         cached = {g: sweep.cached(g) for g in groups}
-        if all(r is not None for r in cached.values()):  # every candidate trained fully: the true optimum
+        if args.method != 'exact' and all(r is not None for r in cached.values()):
+            # every candidate has been trained fully (by an exact run): the optimum the method approximates
             full_table = score_table(cached, settings)
             best = branch_and_bound(tasks, full_table, costs, budget)
             rows.append(selection_row('exact (full)', best, costs, settings, full_table, {**cached, **full}))
-            assignments = math.prod(sum(t in g for g in groups) for t in tasks)
-            if assignments <= BRUTE_FORCE_LIMIT:
-                brute = brute_force_selection(tasks, full_table, costs, budget)
-                rows[-1]['brute_force_score'] = brute.score
-                if not math.isclose(brute.score, best.score, rel_tol=1e-9, abs_tol=1e-9):
-                    raise AssertionError(f'branch-and-bound ({best.score}) and brute force ({brute.score}) disagree')
+        if args.method == 'exact' or len(rows) > 1:
+            check_by_brute_force(rows[-1], tasks, score_table(cached, settings), costs, budget, groups)
         rows.append(describe('all-in-one', {t: all_in_one for t in tasks}, [all_in_one], costs, settings,
                              predicted, full))
         rows.append(describe('all-separate', {t: (t,) for t in tasks}, singles, costs, settings, predicted, full))

@@ -24,11 +24,12 @@ def grouping_image(tasks: Sequence[str], networks: Sequence[Sequence[str]], assi
         for row, task in enumerate(tasks):
             if task in network:
                 grid[row, col] = 2.0 if tuple(assignment.get(task, ())) == tuple(network) else 1.0
-    fig = Figure(figsize=(2.0 + 1.1 * len(networks), 1.0 + 0.45 * len(tasks)), dpi=100)
+    fig = Figure(figsize=(2.0 + 1.1 * len(networks), 1.6 + 0.45 * len(tasks)), dpi=100)
     canvas = FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     ax.imshow(grid, cmap='Blues', vmin=0.0, vmax=2.0, aspect='auto')
-    labels = [f'net {i + 1}' + (f'\ncost {costs[i]:.2f}' if costs is not None else '') for i in range(len(networks))]
+    labels = ['+\n'.join(network) + (f'\ncost {costs[i]:.2f}' if costs is not None else '')
+              for i, network in enumerate(networks)]
     ax.set_xticks(range(len(networks)), labels=labels, fontsize=7)
     ax.set_yticks(range(len(tasks)), labels=list(tasks))
     for (row, col), value in np.ndenumerate(grid):
