@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from mtlreg.models.heads.aspp import AtrousConv3x3, SegmentationHead
+from mtlreg.models.heads.aspp import AtrousConv3x3, SegmentationHead, SurfaceNormalHead, unit_normalize
 
 
 @pytest.mark.parametrize('size', [(1, 1), (4, 6), (6, 6), (7, 6), (9, 20)])
@@ -27,3 +27,19 @@ def test_small_maps_take_the_centre_tap_and_keep_the_gradients():
     head = SegmentationHead(3, 5, channels=4)
     assert head.state_dict().keys() == SegmentationHead(3, 5, channels=4).state_dict().keys()
     assert head(torch.randn(1, 3, 8, 8), (64, 64)).shape == (1, 5, 64, 64)
+
+
+def test_unit_normalize_matches_torch_and_keeps_zero_vectors_finite():
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, 5, 4, dtype=torch.float64, requires_grad=True)
+    with torch.no_grad():
+        x[0, :, 0, 0] = 0.0  # a zero vector: divided by eps, stays zero
+    ours, reference = unit_normalize(x, eps=1e-6), torch.nn.functional.normalize(x, dim=1, eps=1e-6)
+    torch.testing.assert_close(ours, reference, rtol=1e-12, atol=1e-12)
+    assert torch.allclose((ours[1] ** 2).sum(0), torch.ones(5, 4, dtype=torch.float64))
+    grad_ours, = torch.autograd.grad(ours.sin().sum(), x)
+    grad_reference, = torch.autograd.grad(reference.sin().sum(), x)
+    torch.testing.assert_close(grad_ours, grad_reference, rtol=1e-10, atol=1e-10)
+    head = SurfaceNormalHead(4, channels=4)
+    out = head(torch.randn(2, 4, 3, 3), (6, 6))
+    torch.testing.assert_close((out ** 2).sum(1), torch.ones(2, 6, 6), rtol=1e-5, atol=1e-5)
