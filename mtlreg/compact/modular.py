@@ -7,6 +7,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from .fused_components import fusion_signature, run_fused
 from .prefix_tree import build_prefix_tree, needed_nodes, requested_tasks
 
 
@@ -20,11 +21,13 @@ class CompactModularBackbone(nn.Module):
     agree up to a layer share its node; children of one node that use the
     same component share its evaluation. Only components some task uses are
     held (component 0 of a layer also where a task uses none of them: it
-    gives the zeros their shape, as in the supernet).
+    gives the zeros their shape, as in the supernet). With ``fuse=True`` the
+    components one input feeds run as one wide layer where they have the same
+    form (:mod:`mtlreg.compact.fused_components`).
     """
 
     def __init__(self, stem: nn.Module | None, components: dict[str, nn.Module], after: dict[str, nn.Module],
-                 nodes: Sequence[tuple[int, int, tuple[int, ...]]], leaves: dict[str, int]):
+                 nodes: Sequence[tuple[int, int, tuple[int, ...]]], leaves: dict[str, int], fuse: bool = True):
         super().__init__()
         self.stem = stem
         self.components = nn.ModuleDict(components)
@@ -32,6 +35,8 @@ class CompactModularBackbone(nn.Module):
         self.nodes = [(int(p), int(layer), tuple(active)) for p, layer, active in nodes]
         self.leaves = dict(leaves)
         self.task_names = list(leaves)
+        self.fuse = fuse
+        self.signatures = {key: fusion_signature(module) for key, module in self.components.items()}
 
     def forward(self, x: torch.Tensor, tasks: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
         tasks = requested_tasks(self, tasks, self.leaves)
@@ -43,15 +48,29 @@ class CompactModularBackbone(nn.Module):
             if n not in needed:
                 continue
             value = root if parent < 0 else outputs[parent]
-            for j in active or (0,):
-                if (parent, j) not in evaluated:
-                    evaluated[(parent, j)] = self.components[f'l{layer}c{j}'](value)
+            if (parent, (active or (0,))[0]) not in evaluated:
+                # every component that any needed child of this input uses, at once
+                wanted = sorted({j for m in needed if self.nodes[m][0] == parent for j in self.nodes[m][2] or (0,)})
+                self._evaluate(value, parent, layer, wanted, evaluated)
             if active:
                 mixed = sum(evaluated[(parent, j)] for j in active) / len(active)
             else:
                 mixed = evaluated[(parent, 0)].detach() * 0.0
             outputs[n] = self.after[f'l{layer}'](mixed)
         return {t: root if self.leaves[t] < 0 else outputs[self.leaves[t]] for t in tasks}
+
+    def _evaluate(self, value, parent: int, layer: int, wanted: list[int], evaluated: dict) -> None:
+        groups: dict[tuple, list[int]] = {}
+        for j in wanted:
+            signature = self.signatures[f'l{layer}c{j}'] if self.fuse else None
+            groups.setdefault(signature if signature is not None else ('alone', j), []).append(j)
+        for signature, members in groups.items():
+            if len(members) > 1:
+                results = run_fused([self.components[f'l{layer}c{j}'] for j in members], value)
+            else:
+                results = [self.components[f'l{layer}c{members[0]}'](value)]
+            for j, result in zip(members, results):
+                evaluated[(parent, j)] = result
 
     def node_label(self, node: int) -> str:
         """The layer and the active components of a node."""

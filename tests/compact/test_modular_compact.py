@@ -80,3 +80,61 @@ def test_report_and_round_trip(tmp_path):
     assert flops['sum_of_tasks'] - flops['multi_task_forward'] == 3 * stem
     assert report['flops']['multi_task_forward'] < report['flops']['supernet_one_pass_per_task'] * 1.0001
     assert report['parameters']['total'] == sum(p.numel() for p in model.parameters())  # every component used
+
+
+@pytest.mark.parametrize('kind', ['conv', 'fc'])
+def test_components_of_one_form_on_one_input_run_as_one_layer(kind):
+    if kind == 'conv':  # the 4-MNISTs form: convolution + ReLU, no norm
+        backbone = dict(type='ModularNetwork', in_channels=1, layers=[
+            dict(channels=4, components=[dict(type='conv', kernel_size=3)] * 4),
+            dict(channels=4, components=[dict(type='conv', kernel_size=3)] * 3 + [dict(type='conv', kernel_size=5)])])
+        x = torch.randn(2, 1, 12, 12)
+    else:  # fully connected components of the synthetic tasks
+        backbone = dict(type='ModularNetwork', in_channels=6, vector_input=True, layers=[
+            dict(channels=5, components=[dict(type='fc')] * 4), dict(channels=3, components=[dict(type='fc')] * 4)])
+        x = torch.randn(2, 6)
+    mask = [[[1, 1, 0, 1], [1, 0, 1, 1]], [[1, 1, 0, 1], [0, 1, 1, 0]], [[0, 0, 1, 0], [1, 1, 0, 0]]]
+    torch.manual_seed(0)
+    tasks = {t: dict(head=dict(type='LinearClassificationHead', num_classes=3), loss=dict(type='CrossEntropyLoss'))
+             for t in 'abc'}
+    model = MultiTaskModel(backbone=backbone, tasks=tasks, policy=dict(type='FixedMaskPolicy', mask=mask)).eval()
+    compact = compile_model(model)
+    calls = []
+    for key, module in compact.backbone.components.items():
+        module.register_forward_hook(lambda m, i, o, key=key: calls.append(key))
+    with torch.no_grad():
+        expected, got = model.task_outputs(x), compact(x)
+    for task in tasks:
+        torch.testing.assert_close(got[task], expected[task], rtol=1e-5, atol=1e-6)
+    # fused components run inside one wide layer, so their own forward is never called; what runs alone is
+    # a component without a partner of its form on its input: l1c3 (5×5), on the input a and b share
+    # (c's input needs l1c0 and l1c1 only: fused); for fc every component has partners
+    assert calls == (['l1c3'] if kind == 'conv' else [])
+    compact.backbone.fuse = False
+    calls.clear()
+    with torch.no_grad():
+        unfused = compact(x)
+    assert len(calls) > 0
+    for task in tasks:
+        torch.testing.assert_close(unfused[task], got[task], rtol=1e-5, atol=1e-6)
+
+
+def test_training_through_fused_components_gives_the_supernets_gradients():
+    backbone = dict(type='ModularNetwork', in_channels=1, padding=False, layers=[
+        dict(channels=4, components=[dict(type='conv', kernel_size=3)] * 4, after=dict(type='avg_pool', kernel=2)),
+        dict(channels=4, components=[dict(type='conv', kernel_size=3)] * 4)])
+    mask = [[[1, 1, 0, 1], [1, 0, 1, 1]], [[1, 1, 0, 1], [0, 1, 1, 0]], [[0, 0, 1, 0], [1, 1, 0, 0]]]
+    tasks = {t: dict(head=dict(type='LinearClassificationHead', num_classes=3), loss=dict(type='CrossEntropyLoss'))
+             for t in 'abc'}
+    x = torch.randn(4, 1, 12, 12)
+    grads = []
+    for compact in (False, True):
+        torch.manual_seed(0)
+        model = MultiTaskModel(backbone=backbone, tasks=tasks, policy=dict(type='FixedMaskPolicy', mask=mask))
+        model.compact_execution = compact
+        outputs = model.task_outputs(x)
+        sum((out * torch.arange(3.0)).sum() for out in outputs.values()).backward()
+        grads.append({n: p.grad.clone() for n, p in model.backbone.named_parameters() if p.grad is not None})
+    assert grads[0].keys() == grads[1].keys() and len(grads[0]) > 0
+    for name in grads[0]:
+        torch.testing.assert_close(grads[1][name], grads[0][name], rtol=1e-5, atol=1e-6)
