@@ -82,22 +82,32 @@ def test_report_and_round_trip(tmp_path):
     assert report['parameters']['total'] == sum(p.numel() for p in model.parameters())  # every component used
 
 
-@pytest.mark.parametrize('kind', ['conv', 'fc'])
-def test_components_of_one_form_on_one_input_run_as_one_layer(kind):
-    if kind == 'conv':  # the 4-MNISTs form: convolution + ReLU, no norm
+FUSABLE_MASK = [[[1, 1, 0, 1], [1, 0, 1, 1]], [[1, 1, 0, 1], [0, 1, 1, 0]], [[0, 0, 1, 0], [1, 1, 0, 0]]]
+
+
+def fusable_model(kind):
+    """Three tasks over components that can run as one layer: convolutions + ReLU (4-MNISTs form) or fc."""
+    if kind == 'conv':  # a 5×5 convolution beside three 3×3 in the second layer: that one runs alone
         backbone = dict(type='ModularNetwork', in_channels=1, layers=[
             dict(channels=4, components=[dict(type='conv', kernel_size=3)] * 4),
             dict(channels=4, components=[dict(type='conv', kernel_size=3)] * 3 + [dict(type='conv', kernel_size=5)])])
-        x = torch.randn(2, 1, 12, 12)
+        shape = (1, 12, 12)
     else:  # fully connected components of the synthetic tasks
         backbone = dict(type='ModularNetwork', in_channels=6, vector_input=True, layers=[
             dict(channels=5, components=[dict(type='fc')] * 4), dict(channels=3, components=[dict(type='fc')] * 4)])
-        x = torch.randn(2, 6)
-    mask = [[[1, 1, 0, 1], [1, 0, 1, 1]], [[1, 1, 0, 1], [0, 1, 1, 0]], [[0, 0, 1, 0], [1, 1, 0, 0]]]
+        shape = (6,)
     torch.manual_seed(0)
     tasks = {t: dict(head=dict(type='LinearClassificationHead', num_classes=3), loss=dict(type='CrossEntropyLoss'))
              for t in 'abc'}
-    model = MultiTaskModel(backbone=backbone, tasks=tasks, policy=dict(type='FixedMaskPolicy', mask=mask)).eval()
+    model = MultiTaskModel(backbone=backbone, tasks=tasks, policy=dict(type='FixedMaskPolicy', mask=FUSABLE_MASK))
+    return model.eval(), shape
+
+
+@pytest.mark.parametrize('kind', ['conv', 'fc'])
+def test_components_of_one_form_on_one_input_run_as_one_layer(kind):
+    model, shape = fusable_model(kind)
+    tasks = model.task_names
+    x = torch.randn(2, *shape)
     compact = compile_model(model)
     calls = []
     for key, module in compact.backbone.components.items():

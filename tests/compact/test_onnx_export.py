@@ -8,12 +8,14 @@ from tests.compact.test_dag_compact import MASKS as DAG_MASKS
 from tests.compact.test_dag_compact import _model as dag_model
 from tests.compact.test_modular_compact import MASKS as MODULAR_MASKS
 from tests.compact.test_modular_compact import _model as modular_model
+from tests.compact.test_modular_compact import fusable_model
 from tests.compact.test_sequential_compact import MASKS as SEQUENTIAL_MASKS
 from tests.compact.test_sequential_compact import _model as sequential_model
 
 CASES = {
     'sequential': lambda: (sequential_model(SEQUENTIAL_MASKS['a stage skipped entirely']), (3, 32, 32)),
     'modular': lambda: (modular_model(MODULAR_MASKS['a layer with no active component']), (1, 16, 16)),
+    'modular, fused components': lambda: fusable_model('conv'),
     'dag': lambda: (dag_model(DAG_MASKS['shared prefix, early exit, skip']), (3, 16, 16)),
 }
 

@@ -1,6 +1,7 @@
 """Latency of one multi-task forward: gated supernet vs per-task skipping vs the compact model vs single-task nets.
 
-On the same input, measured side by side in one process (warm-up, then the median of repeated runs):
+On the same input, measured side by side in one process (warm-up, then the median of repeated runs in which
+the variants take turns):
 
   (a) the gated supernet as the public learned-sharing code runs it: every unit computed for every task
       and multiplied by its gate (a skipped block: ``g·block(x) + (1 − g)·shortcut(x)`` with g = 0), one
@@ -90,16 +91,20 @@ def single_task_networks(model, x: torch.Tensor, count: int) -> dict:
     return {t: model.heads[t](model.backbone(x), size) for t in model.task_names[:count]}
 
 
-def latency_ms(fn, repeats: int, warmup: int) -> float:
+def latencies_ms(fns: dict, repeats: int, warmup: int) -> dict[str, float]:
+    """Median milliseconds of each function, the functions taking turns (so drifts of the machine's
+    speed during the run touch every variant alike and the ratios stay comparable)."""
+    times = {name: [] for name in fns}
     with torch.no_grad():
         for _ in range(warmup):
-            fn()
-        times = []
+            for fn in fns.values():
+                fn()
         for _ in range(repeats):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
+            for name, fn in fns.items():
+                start = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - start)
+    return {name: 1000 * statistics.median(values) for name, values in times.items()}
 
 
 def flops(fn) -> int:
@@ -153,10 +158,10 @@ def main(argv=None):
         got = compact(x)
     error = max(float((reference[t] - got[t]).abs().max()) for t in got)
     cost = {name: flops(fn) for name, fn in runs.items()}
-    times = {name: latency_ms(fn, args.repeats, args.warmup) for name, fn in runs.items()}
+    times = latencies_ms(runs, args.repeats, args.warmup)
     a, e = '(a) gated supernet, official style', '(e) one single-task network'
     print(f'batch {args.batch_size}, input {"×".join(map(str, shape))}, {torch.get_num_threads()} threads, '
-          f'median of {args.repeats} after {args.warmup} warm-up runs; max |(c) − (a)| = {error:.1e}')
+          f'median of {args.repeats} turns after {args.warmup} warm-up turns; max |(c) − (a)| = {error:.1e}')
     print(f'{"variant":38s} {"ms":>8s} {"/(a)":>6s} {"ideal":>6s} {"/(e)":>6s} {"ideal":>6s} {"GFLOPs":>7s}')
     for name in runs:
         print(f'{name:38s} {times[name]:8.2f} {times[name] / times[a]:6.2f} {cost[name] / cost[a]:6.2f} '
