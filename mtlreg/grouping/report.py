@@ -49,7 +49,7 @@ def selection_row(name: str, selection: Selection, costs, settings, predicted, f
 
 
 def table_lines(report: dict) -> list[str]:
-    """The report as text: one line per grouping, then the networks serving each task."""
+    """The report as text: a header, then one line per grouping (cost, predicted, val, test, networks)."""
     settings = report['settings']
     better = 'higher' if settings['rule'] == 'greater' else 'lower'
     lines = [f"Task grouping: method {report['method']}, budget {report['budget']:g}, metric "
