@@ -90,3 +90,16 @@ def test_missing_checkpoint_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         runner.load_checkpoint(cfg.load_from)
 
+
+
+@pytest.mark.parametrize('flush', [False, True])
+def test_env_cfg_flush_denormal(tmp_path, flush):
+    torch.set_flush_denormal(False)
+    try:
+        cfg = tiny_cfg(tmp_path)
+        cfg.env_cfg.flush_denormal = flush
+        MultiTaskRunner.from_cfg(cfg)
+        denormal = torch.tensor([1e-39], dtype=torch.float32) * 1.0  # below float32's smallest normal, 1.2e-38
+        assert (denormal.item() == 0.0) == flush
+    finally:
+        torch.set_flush_denormal(False)

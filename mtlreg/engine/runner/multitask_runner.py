@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import os.path as osp
 import pickle
@@ -9,6 +10,7 @@ import pickle
 import torch
 from mmengine.config import Config
 from mmengine.dist import is_main_process
+from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
@@ -115,6 +117,21 @@ class MultiTaskRunner(Runner):
         self._resuming = False
         #: generator states to restore once the train loop has skipped seen data
         self.pending_random_state = None
+
+    def setup_env(self, env_cfg: dict) -> None:
+        """MMEngine's environment set-up, plus ``env_cfg.flush_denormal``.
+
+        ``flush_denormal=True`` makes CPU arithmetic treat denormal floats
+        (magnitudes below 1.2e-38) as zero. Weights and gradients that decay
+        towards zero (weight decay, heads updated on a fraction of the steps)
+        otherwise fill with denormals, each operation on which costs tens of
+        times a normal one: a CPU run of the Omniglot network slowed from 0.05
+        to 0.29 s per iteration within 4000 iterations.
+        """
+        super().setup_env(env_cfg)
+        if env_cfg.get('flush_denormal', False) and not torch.set_flush_denormal(True):
+            print_log(f'{type(self).__name__}: env_cfg.flush_denormal is not supported on this CPU; denormals stay',
+                      logger='current', level=logging.WARNING)
 
     @classmethod
     def from_cfg(cls, cfg: Config) -> 'MultiTaskRunner':
