@@ -64,7 +64,7 @@ class CompactModularBackbone(nn.Module):
         for j in wanted:
             signature = self.signatures[f'l{layer}c{j}'] if self.fuse else None
             groups.setdefault(signature if signature is not None else ('alone', j), []).append(j)
-        for signature, members in groups.items():
+        for members in groups.values():
             if len(members) > 1:
                 results = run_fused([self.components[f'l{layer}c{j}'] for j in members], value)
             else:
