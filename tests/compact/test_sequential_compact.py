@@ -6,6 +6,7 @@ from mtlreg.compact import (build_prefix_tree, compile_model, load_compact_model
                             save_compact_model)
 from mtlreg.models import MultiTaskModel
 from mtlreg.utils import register_all_modules
+from tests.compact.exactness import assert_compact_matches_supernet
 
 register_all_modules()
 
@@ -40,13 +41,7 @@ def test_prefix_tree_shares_exactly_the_common_prefixes():
 
 @pytest.mark.parametrize('case', list(MASKS))
 def test_compact_outputs_equal_the_gated_supernet(case):
-    model = _model(MASKS[case])
-    compact = compile_model(model)
-    x = torch.randn(2, 3, 32, 32)
-    with torch.no_grad():
-        expected, got = model.task_outputs(x), compact(x)
-    for task in TASKS:
-        assert (expected[task] - got[task]).abs().max() <= 1e-5, (case, task)
+    assert_compact_matches_supernet(_model(MASKS[case]), torch.randn(2, 3, 32, 32))
 
 
 def test_units_no_task_uses_are_gone_and_shared_prefixes_are_one_node():
