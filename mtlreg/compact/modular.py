@@ -37,6 +37,9 @@ class CompactModularBackbone(nn.Module):
         self.task_names = list(leaves)
         self.fuse = fuse
         self.signatures = {key: fusion_signature(module) for key, module in self.components.items()}
+        self.children_of: dict[int, list[int]] = {}  # the nodes reading each node's output (-1: the stem's)
+        for n, (parent, _, _) in enumerate(self.nodes):
+            self.children_of.setdefault(parent, []).append(n)
 
     def forward(self, x: torch.Tensor, tasks: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
         tasks = requested_tasks(self, tasks, self.leaves)
@@ -50,7 +53,7 @@ class CompactModularBackbone(nn.Module):
             value = root if parent < 0 else outputs[parent]
             if (parent, (active or (0,))[0]) not in evaluated:
                 # every component that any needed child of this input uses, at once
-                wanted = sorted({j for m in needed if self.nodes[m][0] == parent for j in self.nodes[m][2] or (0,)})
+                wanted = sorted({j for m in self.children_of[parent] if m in needed for j in self.nodes[m][2] or (0,)})
                 self._evaluate(value, parent, layer, wanted, evaluated)
             if active:
                 mixed = sum(evaluated[(parent, j)] for j in active) / len(active)
