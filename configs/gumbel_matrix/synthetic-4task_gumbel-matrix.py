@@ -1,7 +1,6 @@
 # Gumbel-Matrix on the synthetic tasks of Maziarz et al., App. A3: two related pairs should each settle
 # on one subset of components, the two subsets different. App. A3 names no temperature schedule: tau
-# stays 1 (the public code's 50 / sqrt(step + 1) from the Omniglot setup leaves some allocations
-# undecided after 3000 batches per task; docs/methods/gumbel_matrix.md).
+# stays 1 (docs/methods/gumbel_matrix.md).
 _base_ = [
     '../_base_/models/modular_fc_4x1.py',
     '../_base_/datasets/synthetic_4task.py',

@@ -70,7 +70,14 @@ def test_mean_of_active_components_including_none_active():
     assert mean_of_active(components, x, None).tolist() == [[3.0, 3.0]]
     gates = torch.tensor([1.0, 0.0, 1.0], requires_grad=True)  # straight-through: all computed
     mean_of_active(components, x, gates).sum().backward()
-    assert gates.grad.tolist() == [1.0, 2.0, 6.0]  # d/dg_c of Σ g_c f_c / 2, summed over 2 outputs
+    # ∂out/∂g_c = (f_c − out) / #active with out = 3.5, #active = 2; summed over the 2 outputs
+    assert gates.grad.tolist() == [-2.5, -1.5, 2.5]
+    gates.grad = None
+    mean_of_active(components, x, gates, count_gradient=False).sum().backward()
+    assert gates.grad.tolist() == [1.0, 2.0, 6.0]  # f_c / #active: the denominator held constant
+    none = torch.zeros(3, requires_grad=True)  # all inactive: max(Σ g, 1) = 1, gradient f_c
+    mean_of_active(components, x, none).sum().backward()
+    assert none.grad.tolist() == [2.0, 4.0, 12.0]
 
 
 def test_modular_network_units_and_shapes():

@@ -94,10 +94,13 @@ class ModularNetwork(GatedBackbone):
             layer; None for none.
         padding: 'same' padding in conv components. Defaults to True.
         vector_input: inputs are vectors (fully connected components).
+        count_gradient: with straight-through gates, differentiate through the
+            mean's denominator (see ``mean_of_active``). Defaults to True.
     """
 
     def __init__(self, layers: Sequence[dict], in_channels: int = 1, stem_channels: int | None = None,
-                 norm_groups: int | None = None, padding: bool = True, vector_input: bool = False):
+                 norm_groups: int | None = None, padding: bool = True, vector_input: bool = False,
+                 count_gradient: bool = True):
         super().__init__()
         if not layers:
             raise ValueError('ModularNetwork.layers: expected at least one layer')
@@ -106,6 +109,7 @@ class ModularNetwork(GatedBackbone):
             raise ValueError(f'ModularNetwork.layers: every layer needs the same, non-zero number of components; '
                              f'got {[len(layer.get("components", ())) for layer in layers]}')
         self.vector_input = vector_input
+        self.count_gradient = count_gradient
         width = in_channels
         self.stem = None
         if stem_channels:
@@ -148,23 +152,32 @@ class ModularNetwork(GatedBackbone):
         if self.stem is not None:
             x = self.stem(x)
         for i, (components, after) in enumerate(zip(self.layers, self.after)):
-            x = after(mean_of_active(components, x, None if gates is None else gates[i]))
+            x = after(mean_of_active(components, x, None if gates is None else gates[i], self.count_gradient))
         return x
 
 
-def mean_of_active(components: nn.ModuleList, x: torch.Tensor, gates: torch.Tensor | None) -> torch.Tensor:
-    """``Σ_c g_c f_c(x) / max(#active, 1)`` with ``#active`` the number of gates that are not 0.
+def mean_of_active(components: nn.ModuleList, x: torch.Tensor, gates: torch.Tensor | None,
+                   count_gradient: bool = True) -> torch.Tensor:
+    """``Σ_c g_c f_c(x) / max(Σ_c g_c, 1)``: the mean of the active components, zeros when none is active.
 
-    With differentiable (straight-through) gates every component is computed,
-    so an inactive component's gate still gets its gradient ``f_c(x)``; with
-    constant gates (evaluation, a fixed allocation) inactive components are
-    skipped, and a task with none active gets zeros.
+    Maziarz et al., Sec. III-A. With differentiable (straight-through) gates
+    every component is computed and the gradient is that of the relaxed mean,
+    denominator included: ``∂out/∂g_c = (f_c(x) − out) / #active``, so a gate
+    learns whether adding its component moves the task's output the right way
+    (the public code divides by the sum of the gates in the same way). With
+    ``count_gradient=False`` the denominator is a constant and the gradient is
+    ``f_c(x) / #active``. With constant gates (evaluation, a fixed allocation)
+    inactive components are skipped, and a task with none active gets zeros.
     """
     if gates is None:
         return sum(c(x) for c in components) / len(components)
-    count = max(int((gates.detach() != 0).sum()), 1)
+    count = int((gates.detach() != 0).sum())
     if gates.requires_grad:
-        return sum(gates[j] * c(x) for j, c in enumerate(components)) / count
+        total = sum(gates[j] * c(x) for j, c in enumerate(components))
+        if count == 0 or not count_gradient:  # max(Σ g, 1) = 1 has no gradient below 1
+            return total / max(count, 1)
+        gate_sum = gates.sum()
+        return total / (gate_sum - gate_sum.detach() + count)  # forward: exactly #active
     active = [j for j in range(len(components)) if float(gates[j]) != 0.0]
     if not active:  # zeros of the layer's output shape
         return components[0](x).detach() * 0.0
