@@ -9,7 +9,8 @@ chooses the networks with the best total validation score within the budget:
   schedule; the chosen networks are then trained fully;
 * ``hoa``: only singles and pairs trained; larger groups estimated from the pairs.
 
-Writes ``<work-dir>/grouping_<method>_budget<B>.{json,txt,png}`` with the
+Writes ``<work-dir>/grouping_<method>_budget<B>.{json,txt,png}`` (``..._budget<B>_<t1+t2+...>``
+with ``--tasks``) with the
 predicted and achieved values of the choice and of the baselines (all tasks
 in one network, every task alone, the exact choice when every candidate has
 been trained fully), and prints the command that trains the chosen networks.
@@ -181,7 +182,8 @@ def main(argv=None):
         rows.append(describe('all-separate', {t: (t,) for t in tasks}, singles, costs, settings, predicted, full))
         selection_record = selection.to_dict()
         selection_record['network_costs'] = [costs[n] for n in selection.networks]
-        stem = osp.join(work_dir, f'grouping_{args.method}_budget{budget:g}')
+        subset = f'_{group_name(tasks)}' if args.tasks else ''  # a --tasks subset does not overwrite the full run's
+        stem = osp.join(work_dir, f'grouping_{args.method}_budget{budget:g}{subset}')
         report = {'method': args.method, 'budget': budget, 'tasks': tasks, 'predicted_from': source,
                   'settings': {'metric': settings.metric, 'rule': settings.rule, 'max_order': settings.max_order,
                                'cost': dict(settings.cost), 'esa_fraction': settings.esa_fraction},

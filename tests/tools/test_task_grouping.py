@@ -23,7 +23,7 @@ def test_exact_then_hoa_reuse_the_trained_candidates(tmp_path, capsys):
     for group in ('depth', 'edge', 'depth+edge'):
         result = json.load(open(os.path.join(work_dir, 'full', group, 'result.json')))
         assert set(result['val']) >= {f'delta/{t}' for t in group.split('+')}
-    report = json.load(open(os.path.join(work_dir, 'grouping_exact_budget2.5.json')))
+    report = json.load(open(os.path.join(work_dir, 'grouping_exact_budget2.5_depth+edge.json')))
     assert report['tasks'] == ['depth', 'edge']
     assert report['costs']['depth'] == pytest.approx(1.0, abs=0.01) and report['costs']['depth+edge'] > 1.0
     rows = {row['name']: row for row in report['rows']}
@@ -37,9 +37,9 @@ def test_exact_then_hoa_reuse_the_trained_candidates(tmp_path, capsys):
     assert rows['exact']['brute_force_score'] == pytest.approx(best)
     assert rows['all-in-one']['networks'] == [['depth', 'edge']]
     assert rows['all-separate']['cost'] == pytest.approx(2.0, abs=0.02)
-    assert os.path.isfile(os.path.join(work_dir, 'grouping_exact_budget2.5.png'))
+    assert os.path.isfile(os.path.join(work_dir, 'grouping_exact_budget2.5_depth+edge.png'))
     # a budget that affords one network only: the two-task network
-    tight = json.load(open(os.path.join(work_dir, 'grouping_exact_budget1.2.json')))
+    tight = json.load(open(os.path.join(work_dir, 'grouping_exact_budget1.2_depth+edge.json')))
     assert tight['selection']['networks'] == [['depth', 'edge']]
     out = capsys.readouterr().out
     assert 'training 3 of 3 candidates (full)' in out and '--train-selection' in out
@@ -47,11 +47,11 @@ def test_exact_then_hoa_reuse_the_trained_candidates(tmp_path, capsys):
     task_grouping.main([*common, '--budget', '2.5', '--method', 'hoa'])
     out = capsys.readouterr().out
     assert 'training' not in out.split('Task grouping')[0]  # every candidate came from the cache
-    hoa = json.load(open(os.path.join(work_dir, 'grouping_hoa_budget2.5.json')))
+    hoa = json.load(open(os.path.join(work_dir, 'grouping_hoa_budget2.5_depth+edge.json')))
     hoa_rows = {row['name']: row for row in hoa['rows']}
     # with two tasks nothing is estimated: HOA's choice is exact's, and exact's row is there to compare
     assert hoa_rows['hoa']['networks'] == hoa_rows['exact (full)']['networks'] == rows['exact']['networks']
-    task_grouping.main([*common, '--train-selection', os.path.join(work_dir, 'grouping_hoa_budget2.5.json')])
+    task_grouping.main([*common, '--train-selection', os.path.join(work_dir, 'grouping_hoa_budget2.5_depth+edge.json')])
     assert 'mean delta/{task}: val' in capsys.readouterr().out
 
 
