@@ -9,11 +9,11 @@ chooses the networks with the best total validation score within the budget:
   schedule; the chosen networks are then trained fully;
 * ``hoa``: only singles and pairs trained; larger groups estimated from the pairs.
 
-Writes ``<work-dir>/grouping_<method>_budget<B>.{json,txt,png}`` (``..._budget<B>_<t1+t2+...>``
-with ``--tasks``) with the
-predicted and achieved values of the choice and of the baselines (all tasks
-in one network, every task alone, the exact choice when every candidate has
-been trained fully), and prints the command that trains the chosen networks.
+Writes ``<work-dir>/grouping_<method>_budget<B>.{json,txt,png}`` (with
+``--tasks``: ``grouping_<method>_budget<B>_<t1+t2+...>``) with the predicted
+and achieved values of the choice and of the baselines (all tasks in one
+network, every task alone, the exact choice when every candidate has been
+trained fully), and prints the command that trains the chosen networks.
 
 Example::
 

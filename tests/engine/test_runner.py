@@ -91,7 +91,6 @@ def test_missing_checkpoint_file_is_named(tmp_path):
         runner.load_checkpoint(cfg.load_from)
 
 
-
 @pytest.mark.parametrize('flush', [False, True])
 def test_env_cfg_flush_denormal(tmp_path, flush):
     torch.set_flush_denormal(False)
