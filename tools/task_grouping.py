@@ -165,6 +165,7 @@ def main(argv=None):
     costs, flops = candidate_costs(cfg, tasks, list(dict.fromkeys(groups + [all_in_one])), settings)
     sweep = CandidateSweep(cfg, settings, work_dir, TRAIN_SCRIPT, jobs=args.jobs)
     predicted, source = estimate_table(args.method, sweep, settings, tasks, groups)
+    subset = f'_{group_name(tasks)}' if args.tasks else ''  # a --tasks subset does not overwrite the full run's
     for budget in args.budget:
         selection = branch_and_bound(tasks, predicted, costs, budget)
         full = sweep.run(list(dict.fromkeys(selection.networks + [all_in_one] + singles)))
@@ -182,7 +183,6 @@ def main(argv=None):
         rows.append(describe('all-separate', {t: (t,) for t in tasks}, singles, costs, settings, predicted, full))
         selection_record = selection.to_dict()
         selection_record['network_costs'] = [costs[n] for n in selection.networks]
-        subset = f'_{group_name(tasks)}' if args.tasks else ''  # a --tasks subset does not overwrite the full run's
         stem = osp.join(work_dir, f'grouping_{args.method}_budget{budget:g}{subset}')
         report = {'method': args.method, 'budget': budget, 'tasks': tasks, 'predicted_from': source,
                   'settings': {'metric': settings.metric, 'rule': settings.rule, 'max_order': settings.max_order,
