@@ -14,8 +14,8 @@ model = dict(
 tasks = dict(seg=dict(weight=1.0), depth=dict(weight=20.0))
 
 # Single-task references for Δ_T: the values the official code scores 19-class policies against.
-single_task_reference = dict(seg=dict(mIoU=40.2, pixel_acc=74.7), depth=dict(abs_err=0.017, rel_err=0.33))
-val_evaluator = dict(single_task_reference=single_task_reference)
+_single_task_reference = dict(seg=dict(mIoU=40.2, pixel_acc=74.7), depth=dict(abs_err=0.017, rel_err=0.33))
+val_evaluator = dict(single_task_reference=_single_task_reference)
 test_evaluator = val_evaluator
 
 # One policy epoch = one pass over train1 then train2 (about 93 batches of 16 each).
@@ -23,7 +23,7 @@ train_cfg = dict(
     stages=dict(search=dict(val_interval=186,
                             phases=[dict(dataloader='train1', optim_wrapper='weights', iters=93),
                                     dict(dataloader='train2', optim_wrapper='arch', iters=93)])),
-    dataloaders={{_base_.search_dataloaders}})
+    dataloaders={{_base_._search_dataloaders}})
 optim_wrapper = dict(warmup=dict(optimizer=dict(lr=1e-4)), weights=dict(optimizer=dict(lr=1e-3)),
                      retrain=dict(optimizer=dict(lr=1e-4)))
 default_hooks = dict(checkpoint=dict(interval=2000), logger=dict(interval=100))

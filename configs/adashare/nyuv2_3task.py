@@ -17,7 +17,7 @@ model = dict(
 tasks = dict(seg=dict(weight=1.0), normal=dict(weight=20.0), depth=dict(weight=3.0))
 
 # Single-task references for Δ_T: the values the official code scores NYUv2-3 policies against.
-val_evaluator = dict(single_task_reference={{_base_.single_task_reference}})
+val_evaluator = dict(single_task_reference={{_base_._single_task_reference}})
 test_evaluator = val_evaluator
 
 # One policy epoch = about one pass over train1 (weights), then over train2 (policy): 24 + 24 batches of 16.
@@ -25,7 +25,7 @@ train_cfg = dict(
     stages=dict(search=dict(val_interval=48,
                             phases=[dict(dataloader='train1', optim_wrapper='weights', iters=24),
                                     dict(dataloader='train2', optim_wrapper='arch', iters=24)])),
-    dataloaders={{_base_.search_dataloaders}})
+    dataloaders={{_base_._search_dataloaders}})
 optim_wrapper = dict(warmup=dict(optimizer=dict(lr=1e-3)), weights=dict(optimizer=dict(lr=1e-3)),
                      retrain=dict(optimizer=dict(lr=1e-3)))
 default_hooks = dict(checkpoint=dict(interval=2000), logger=dict(interval=100))

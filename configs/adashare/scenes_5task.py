@@ -9,7 +9,7 @@ _base_ = [
     '../_base_/references/scenes_5task_resnet18.py',
 ]
 # Δ_T selects the policy on the validation split and is reported on the test split.
-val_evaluator = dict(single_task_reference={{_base_.single_task_reference}})
+val_evaluator = dict(single_task_reference={{_base_._single_task_reference}})
 test_evaluator = val_evaluator
 
 # The scenes tasks are Taskonomy's five, so the regularisation weights are the paper's Taskonomy ones.
@@ -18,19 +18,19 @@ model = dict(policy=dict(_delete_=True, type='AdaSharePolicy', init='equal', sam
 
 # Stage lengths: 100 warm-up, 240 search (12 policy epochs of 10 + 10 iterations), and 1000 re-training
 # iterations: the baselines' schedule, so that AdaShare, shared-bottom and single-task compare directly.
-retrain_start = 340
-retrain_iters = 1000
+_retrain_start = 340
+_retrain_iters = 1000
 _search_loader = dict(batch_size=16, num_workers=0, sampler=dict(type='InfiniteSampler', shuffle=True),
                       collate_fn=dict(type='default_collate'))
 _search_data = dict(type='ScenesDataset', resolution=64, cache_in_memory=True,
-                    pipeline={{_base_.train_pipeline}})
+                    pipeline={{_base_._train_pipeline}})
 train_cfg = dict(
     stages=dict(
         warmup=dict(iters=100),
         search=dict(iters=240, val_interval=40,
                     phases=[dict(dataloader='train1', optim_wrapper='weights', iters=10),
                             dict(dataloader='train2', optim_wrapper='arch', iters=10)]),
-        retrain=dict(iters=retrain_iters, val_interval=retrain_iters)),
+        retrain=dict(iters=_retrain_iters, val_interval=_retrain_iters)),
     # the two halves of `train`: weights learn on train1, the policy on train2; `val` selects the policy
     dataloaders=dict(train1=dict(_search_loader, dataset=dict(_search_data, split='train1')),
                      train2=dict(_search_loader, dataset=dict(_search_data, split='train2'))))
@@ -43,9 +43,9 @@ optim_wrapper = dict(
 # The baselines' schedule (linear warm-up, cosine decay), shifted to the re-training stage.
 param_scheduler = dict(
     _delete_=True, warmup=[], weights=[], arch=[],
-    retrain=[dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=retrain_start, end=retrain_start + 100),
-             dict(type='CosineAnnealingLR', by_epoch=False, begin=retrain_start + 100,
-                  end=retrain_start + retrain_iters, eta_min=1e-5)])
+    retrain=[dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=_retrain_start, end=_retrain_start + 100),
+             dict(type='CosineAnnealingLR', by_epoch=False, begin=_retrain_start + 100,
+                  end=_retrain_start + _retrain_iters, eta_min=1e-5)])
 # The search has 12 policy epochs instead of hundreds: τ falls by 0.75 per epoch (5 → 0.16), as the
 # paper's 0.965 per epoch does over its longer search, so that the Gumbel samples end close to 0/1.
 # The execute probabilities themselves end between 0.2 and 0.8, not near 0/1 as after the paper's

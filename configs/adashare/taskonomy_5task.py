@@ -21,7 +21,7 @@ train_cfg = dict(
                             phases=[dict(dataloader='train1', optim_wrapper='weights', iters=400),
                                     dict(dataloader='train2', optim_wrapper='arch', iters=100)]),
                 retrain=dict(iters=30000, val_interval=3000)),
-    dataloaders={{_base_.search_dataloaders}})
+    dataloaders={{_base_._search_dataloaders}})
 optim_wrapper = dict(warmup=dict(optimizer=dict(lr=1e-4)), weights=dict(optimizer=dict(lr=1e-4)),
                      retrain=dict(optimizer=dict(lr=1e-4)))
 # Learning rates fall to 0.3× every 12000 iterations of a stage.

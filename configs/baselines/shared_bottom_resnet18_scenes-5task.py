@@ -8,5 +8,5 @@ _base_ = [
 ]
 
 # Δ_T against the single-task references (configs/_base_/references/scenes_5task_resnet18.py).
-val_evaluator = dict(single_task_reference={{_base_.single_task_reference}})
+val_evaluator = dict(single_task_reference={{_base_._single_task_reference}})
 test_evaluator = val_evaluator

@@ -10,10 +10,10 @@ _base_ = [
 model = dict(backbone=dict(flow_constant=7), policy=dict(squeeze_weight=0.01))
 optim_wrapper = dict(search=dict(arch_overrides=dict(lr=0.05)))
 tasks = dict(depth=dict(loss=dict(_delete_=True, type='L2Loss')))
-train_dataloader = dict(dataset={{_base_.holdout_datasets.train}})
-val_dataloader = dict(dataset={{_base_.holdout_datasets.val}})
+train_dataloader = dict(dataset={{_base_._holdout_datasets.train}})
+val_dataloader = dict(dataset={{_base_._holdout_datasets.val}})
 
 # Single-task references for Δ_T: the values AdaShare's code scores 19-class policies against.
-single_task_reference = dict(seg=dict(mIoU=40.2, pixel_acc=74.7), depth=dict(abs_err=0.017, rel_err=0.33))
-val_evaluator = dict(single_task_reference=single_task_reference)
+_single_task_reference = dict(seg=dict(mIoU=40.2, pixel_acc=74.7), depth=dict(abs_err=0.017, rel_err=0.33))
+val_evaluator = dict(single_task_reference=_single_task_reference)
 test_evaluator = val_evaluator

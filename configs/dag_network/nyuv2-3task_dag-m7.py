@@ -13,7 +13,7 @@ model = dict(backbone=dict(flow_constant=7), policy=dict(squeeze_weight=0.05))
 optim_wrapper = dict(search=dict(arch_overrides=dict(lr=0.01)))
 tasks = dict(normal=dict(loss=dict(_delete_=True, type='L2Loss')), depth=dict(loss=dict(_delete_=True, type='L2Loss')))
 
-train_dataloader = dict(dataset={{_base_.holdout_datasets.train}})
-val_dataloader = dict(dataset={{_base_.holdout_datasets.val}})
-val_evaluator = dict(single_task_reference={{_base_.single_task_reference}})
+train_dataloader = dict(dataset={{_base_._holdout_datasets.train}})
+val_dataloader = dict(dataset={{_base_._holdout_datasets.val}})
+val_evaluator = dict(single_task_reference={{_base_._single_task_reference}})
 test_evaluator = val_evaluator

@@ -10,5 +10,5 @@ _base_ = [
 # pretrained: path of a local ImageNet ResNet-34 state dict (timm/torchvision keys), nothing is downloaded
 model = dict(backbone=dict(_delete_=True, type='MTANResNet', depth=34, output_stride=8, width_multiplier=1.0,
                            pretrained=None))
-val_evaluator = dict(single_task_reference={{_base_.single_task_reference}})
+val_evaluator = dict(single_task_reference={{_base_._single_task_reference}})
 test_evaluator = val_evaluator

@@ -33,7 +33,7 @@ def _prepare(config, tmp_path):
         shrink(cfg, root, tmp_path / 'work')
     else:
         if 'omniglot' in config:
-            alphabets = [a for a, _ in cfg.alphabets.values()]
+            alphabets = [a for a, _ in cfg._alphabets.values()]
             fake_omniglot(root, alphabets)
             remap_data_roots(cfg, {'data/omniglot': root})
             cfg.model.backbone.width_multiplier = 0.25

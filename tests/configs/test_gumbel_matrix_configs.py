@@ -51,7 +51,7 @@ def data_roots(tmp_path_factory):
     base = tmp_path_factory.mktemp('data')
     fake_mnist(str(base / 'mnist'))
     fake_mnist(str(base / 'fashion_mnist'))
-    alphabets = Config.fromfile(os.path.join(REPO, 'configs/_base_/datasets/omniglot_20task.py')).alphabets
+    alphabets = Config.fromfile(os.path.join(REPO, 'configs/_base_/datasets/omniglot_20task.py'))._alphabets
     fake_omniglot(str(base / 'omniglot'), [a for a, _ in alphabets.values()])
     return {f'data/{name}': str(base / name) for name in ('mnist', 'fashion_mnist', 'omniglot')}
 

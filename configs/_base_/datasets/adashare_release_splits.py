@@ -12,7 +12,7 @@ train_dataloader = dict(_train_loader, dataset=dict(split='train'))
 val_dataloader = dict(_test_loader, dataset=dict(_holdout, part='holdout', dataset=dict(split='train2')))
 test_dataloader = dict(_test_loader, dataset=dict(split='test'))
 # The search's two splits: weights learn on train1, the policy on train2 (less the holdout).
-search_dataloaders = dict(
+_search_dataloaders = dict(
     train1=dict(_train_loader, dataset=dict(split='train1')),
     train2=dict(_train_loader, dataset=dict(_holdout, part='rest', dataset=dict(split='train2'))))
 

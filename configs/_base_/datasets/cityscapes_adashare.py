@@ -3,34 +3,34 @@
 # Splits and the validation holdout: adashare_release_splits.py.
 _base_ = ['./adashare_release_splits.py']
 
-dataset_type = 'CityscapesDataset'
-data_root = 'data/cityscapes'
-crop_size = 224
+_dataset_type = 'CityscapesDataset'
+_data_root = 'data/cityscapes'
+_crop_size = 224
 
-train_pipeline = [
-    dict(type='Albumentations', transforms=[dict(type='RandomCrop', height=crop_size, width=crop_size),
+_train_pipeline = [
+    dict(type='Albumentations', transforms=[dict(type='RandomCrop', height=_crop_size, width=_crop_size),
                                             dict(type='HorizontalFlip', p=0.5)]),
     dict(type='PackMultiTaskInputs'),
 ]
-test_pipeline = [dict(type='PackMultiTaskInputs')]
-_data = dict(type=dataset_type, root=data_root, layout='adashare', num_classes=19)
-train_dataloader = dict(dataset=dict(_data, pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(dataset=dict(_data, pipeline=test_pipeline)))
-test_dataloader = dict(dataset=dict(_data, pipeline=test_pipeline))
-search_dataloaders = dict(train1=dict(dataset=dict(_data, pipeline=train_pipeline)),
-                          train2=dict(dataset=dict(dataset=dict(_data, pipeline=train_pipeline))))
+_test_pipeline = [dict(type='PackMultiTaskInputs')]
+_data = dict(type=_dataset_type, root=_data_root, layout='adashare', num_classes=19)
+train_dataloader = dict(dataset=dict(_data, pipeline=_train_pipeline))
+val_dataloader = dict(dataset=dict(dataset=dict(_data, pipeline=_test_pipeline)))
+test_dataloader = dict(dataset=dict(_data, pipeline=_test_pipeline))
+_search_dataloaders = dict(train1=dict(dataset=dict(_data, pipeline=_train_pipeline)),
+                          train2=dict(dataset=dict(dataset=dict(_data, pipeline=_train_pipeline))))
 # Methods that train on one split: `train` less a fixed 10 % held out for validation (the holdout never
-# trains), e.g. train_dataloader = dict(dataset={{_base_.holdout_datasets.train}}).
+# trains), e.g. train_dataloader = dict(dataset={{_base_._holdout_datasets.train}}).
 _holdout = dict(_delete_=True, type='HoldoutDataset', fraction=0.1, seed=0)
-holdout_datasets = dict(train=dict(_holdout, part='rest', dataset=dict(_data, split='train', pipeline=train_pipeline)),
-                        val=dict(_holdout, part='holdout', dataset=dict(_data, split='train', pipeline=test_pipeline)))
+_holdout_datasets = dict(train=dict(_holdout, part='rest', dataset=dict(_data, split='train', pipeline=_train_pipeline)),
+                        val=dict(_holdout, part='holdout', dataset=dict(_data, split='train', pipeline=_test_pipeline)))
 
-head_channels = 256
+_head_channels = 256
 tasks = dict(
-    seg=dict(head=dict(type='SegmentationHead', out_channels=19, channels=head_channels),
+    seg=dict(head=dict(type='SegmentationHead', out_channels=19, channels=_head_channels),
              loss=dict(type='CrossEntropyLoss', ignore_index=255),
              metric=dict(type='SegmentationMetric', num_classes=19), weight=1.0),
-    depth=dict(head=dict(type='DenseRegressionHead', channels=head_channels),
+    depth=dict(head=dict(type='DenseRegressionHead', channels=_head_channels),
                loss=dict(type='MaskedL1Loss', invalid_value=0.0),
                metric=dict(type='DepthMetric'), weight=1.0),
 )

@@ -3,10 +3,10 @@
 # The alphabets are the first 20 rows of alphabets.csv (the character-id order of the original
 # release; see docs/datasets/omniglot.md). Per-task batches of 16, one batch per task per round.
 _base_ = ['./per_task_batches.py']
-data_root = 'data/omniglot'
-image_size = 28
-pipeline = [dict(type='PackMultiTaskInputs', mean=(0.077,), std=(0.223,))]
-alphabets = dict(  # task name: (alphabet, characters)
+_data_root = 'data/omniglot'
+_image_size = 28
+_pipeline = [dict(type='PackMultiTaskInputs', mean=(0.077,), std=(0.223,))]
+_alphabets = dict(  # task name: (alphabet, characters)
     arcadian=('Arcadian', 26), armenian=('Armenian', 41), asomtavruli=('Asomtavruli_(Georgian)', 40),
     balinese=('Balinese', 24), bengali=('Bengali', 46),
     blackfoot=('Blackfoot_(Canadian_Aboriginal_Syllabics)', 14), braille=('Braille', 26),
@@ -19,9 +19,9 @@ alphabets = dict(  # task name: (alphabet, characters)
 
 def _datasets(split):
     return dict(type='TaskConcatDataset', datasets={
-        task: dict(type='OmniglotDataset', data_root=data_root, alphabet=alphabet, split=split, label=task,
-                   image_size=image_size, pipeline=pipeline)
-        for task, (alphabet, _) in alphabets.items()})
+        task: dict(type='OmniglotDataset', data_root=_data_root, alphabet=alphabet, split=split, label=task,
+                   image_size=_image_size, pipeline=_pipeline)
+        for task, (alphabet, _) in _alphabets.items()})
 
 
 train_dataloader = dict(batch_size=16, dataset=_datasets('train'))
@@ -31,6 +31,6 @@ del _datasets
 
 tasks = {task: dict(head=dict(type='LinearClassificationHead', num_classes=n, dropout=0.5),
                     loss=dict(type='CrossEntropyLoss'), metric=dict(type='ClassificationMetric'), weight=1.0)
-         for task, (_, n) in alphabets.items()}
+         for task, (_, n) in _alphabets.items()}
 val_evaluator = dict(average_metrics=['accuracy'])
 test_evaluator = val_evaluator

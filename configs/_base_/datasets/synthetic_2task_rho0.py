@@ -1,14 +1,14 @@
 # Two synthetic regression tasks of Maziarz et al., Sec. II and App. A1, unrelated (rho = 0).
 # Per-task batches: every round draws one batch of each task, in random order.
 _base_ = ['./per_task_batches.py']
-rho = 0.0
-synthetic = dict(type='SyntheticRegressionDataset', groups=(0, 0), dim=128, scale=1.0, num_sines=6,
+_rho = 0.0
+_synthetic = dict(type='SyntheticRegressionDataset', groups=(0, 0), dim=128, scale=1.0, num_sines=6,
                  noise_std=0.1, direction_seed=0, seed=0, pipeline=[dict(type='PackMultiTaskInputs', mean=None)])
 
 
 def _datasets(split, num_samples):
     return dict(type='TaskConcatDataset', datasets={
-        name: dict(synthetic, task_index=i, rho=rho, split=split, num_samples=num_samples, label=name)
+        name: dict(_synthetic, task_index=i, rho=_rho, split=split, num_samples=num_samples, label=name)
         for i, name in enumerate(('task1', 'task2'))})
 
 

@@ -4,44 +4,44 @@
 # adashare_release_splits.py.
 _base_ = ['./adashare_release_splits.py']
 
-dataset_type = 'TaskonomyDataset'
-data_root = 'data/taskonomy'
-image_size = 256
-crop_size = 224
+_dataset_type = 'TaskonomyDataset'
+_data_root = 'data/taskonomy'
+_image_size = 256
+_crop_size = 224
 
-train_pipeline = [
-    dict(type='Albumentations', transforms=[dict(type='Resize', height=image_size, width=image_size),
-                                            dict(type='RandomCrop', height=crop_size, width=crop_size),
+_train_pipeline = [
+    dict(type='Albumentations', transforms=[dict(type='Resize', height=_image_size, width=_image_size),
+                                            dict(type='RandomCrop', height=_crop_size, width=_crop_size),
                                             dict(type='HorizontalFlip', p=0.5)]),
     dict(type='PackMultiTaskInputs'),
 ]
-test_pipeline = [
-    dict(type='Albumentations', transforms=[dict(type='Resize', height=image_size, width=image_size)]),
+_test_pipeline = [
+    dict(type='Albumentations', transforms=[dict(type='Resize', height=_image_size, width=_image_size)]),
     dict(type='PackMultiTaskInputs'),
 ]
-_data = dict(type=dataset_type, root=data_root)
-train_dataloader = dict(dataset=dict(_data, pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(dataset=dict(_data, pipeline=test_pipeline)))
-test_dataloader = dict(dataset=dict(_data, pipeline=test_pipeline))
-search_dataloaders = dict(train1=dict(dataset=dict(_data, pipeline=train_pipeline)),
-                          train2=dict(dataset=dict(dataset=dict(_data, pipeline=train_pipeline))))
+_data = dict(type=_dataset_type, root=_data_root)
+train_dataloader = dict(dataset=dict(_data, pipeline=_train_pipeline))
+val_dataloader = dict(dataset=dict(dataset=dict(_data, pipeline=_test_pipeline)))
+test_dataloader = dict(dataset=dict(_data, pipeline=_test_pipeline))
+_search_dataloaders = dict(train1=dict(dataset=dict(_data, pipeline=_train_pipeline)),
+                          train2=dict(dataset=dict(dataset=dict(_data, pipeline=_train_pipeline))))
 
-head_channels = 256
+_head_channels = 256
 tasks = dict(
-    seg=dict(head=dict(type='SegmentationHead', out_channels=17, channels=head_channels),
+    seg=dict(head=dict(type='SegmentationHead', out_channels=17, channels=_head_channels),
              loss=dict(type='CrossEntropyLoss', ignore_index=255,
-                       class_weight=data_root + '/semseg_prior_factor.npy'),
+                       class_weight=_data_root + '/semseg_prior_factor.npy'),
              metric=dict(type='SegmentationMetric', num_classes=17), weight=1.0),
-    normal=dict(head=dict(type='SurfaceNormalHead', channels=head_channels),
+    normal=dict(head=dict(type='SurfaceNormalHead', channels=_head_channels),
                 loss=dict(type='NormalCosineLoss'),
                 metric=dict(type='SurfaceNormalMetric'), weight=1.0),
-    depth=dict(head=dict(type='DenseRegressionHead', channels=head_channels),
+    depth=dict(head=dict(type='DenseRegressionHead', channels=_head_channels),
                loss=dict(type='MaskedL1Loss', invalid_value=0.0),
                metric=dict(type='DepthMetric'), weight=1.0),
-    keypoint=dict(head=dict(type='DenseRegressionHead', channels=head_channels),
+    keypoint=dict(head=dict(type='DenseRegressionHead', channels=_head_channels),
                   loss=dict(type='MaskedL1Loss'),
                   metric=dict(type='DenseRegressionMetric'), weight=1.0),
-    edge=dict(head=dict(type='DenseRegressionHead', channels=head_channels),
+    edge=dict(head=dict(type='DenseRegressionHead', channels=_head_channels),
               loss=dict(type='MaskedL1Loss'),
               metric=dict(type='DenseRegressionMetric'), weight=1.0),
 )
