@@ -15,13 +15,13 @@ os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 
 import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
 
+from mtlreg.utils.cli import ConfigOptionsAction, run_tool  # noqa: E402
 from mtlreg.compact import load_compact_model, save_compact_model  # noqa: E402
 from mtlreg.compact.onnx_export import export_onnx, onnxruntime_outputs  # noqa: E402
 from mtlreg.compact.report import compact_report, report_lines  # noqa: E402
 from mtlreg.compact.trained_model import load_trained_model, first_test_input_shape  # noqa: E402
-from mtlreg.utils.atomic_json import write_json_atomic  # noqa: E402
+from mtlreg.utils.atomic_io import write_json_atomic  # noqa: E402
 from mtlreg.visualization import save_png  # noqa: E402
 from mtlreg.visualization.sharing_tree import sharing_tree_image  # noqa: E402
 
@@ -34,9 +34,11 @@ def parse_args(argv=None):
     parser.add_argument('--input-shape', nargs=3, type=int, metavar=('C', 'H', 'W'),
                         help='input of the FLOP count and the export (default: the first test input)')
     parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='load a checkpoint from outside the work dir in full (it may run code when unpickled)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config keys')
+                        help='unpickle the checkpoint in full (only for a file you trust: unpickling can run code); '
+                             'mtlreg\'s own checkpoints never need it')
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction, help='override config keys')
     parser.add_argument('--data-root', action='append', metavar='PREFIX=PATH', help='as tools/train.py')
+    parser.add_argument('--debug', action='store_true', help='show the full traceback of an error')
     return parser.parse_args(argv)
 
 
@@ -74,4 +76,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

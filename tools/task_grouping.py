@@ -30,8 +30,9 @@ import shlex
 os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 
-from mmengine.config import Config, DictAction  # noqa: E402
 
+from mtlreg.engine.config_loading import load_config  # noqa: E402
+from mtlreg.utils.cli import ConfigOptionsAction, run_tool  # noqa: E402
 from mtlreg.engine.config_utils import parse_data_roots, remap_data_roots  # noqa: E402
 from mtlreg.grouping import (branch_and_bound, brute_force_selection, canonical_group, group_name,  # noqa: E402
                              higher_order_estimates, make_selection, task_subsets)
@@ -39,7 +40,7 @@ from mtlreg.grouping.costs import candidate_costs  # noqa: E402
 from mtlreg.grouping.report import describe, score_table, selection_row, table_lines  # noqa: E402
 from mtlreg.grouping.sweep import CandidateSweep, GroupingSettings  # noqa: E402
 from mtlreg.utils import register_all_modules  # noqa: E402
-from mtlreg.utils.atomic_json import write_json_atomic  # noqa: E402
+from mtlreg.utils.atomic_io import write_json_atomic  # noqa: E402
 
 TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
 BRUTE_FORCE_LIMIT = 2_000_000  # assignments of tasks to networks checked by brute force at most
@@ -61,7 +62,7 @@ def parse_args(argv=None):
     parser.add_argument('--jobs', type=int, default=1, help='candidates trained at a time (separate processes)')
     parser.add_argument('--train-selection', metavar='JSON',
                         help='train the networks of a grouping report fully (and nothing else)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config keys')
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction, help='override config keys')
     parser.add_argument('--data-root', action='append', metavar='PREFIX=PATH', help='as for tools/train.py')
     args = parser.parse_args(argv)
     if args.budget is None and args.train_selection is None:
@@ -70,11 +71,7 @@ def parse_args(argv=None):
 
 
 def load(args):
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file not found: {args.config!r}')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     if args.data_root:
         remap_data_roots(cfg, parse_data_roots(args.data_root))
     settings = GroupingSettings.from_config(cfg)
@@ -207,4 +204,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

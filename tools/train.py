@@ -2,47 +2,46 @@
 import argparse
 import os
 import os.path as osp
+import sys
 
-os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
-os.environ.setdefault('HF_HUB_OFFLINE', '1')
-
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.model import is_model_wrapper  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-from mtlreg.engine.config_utils import (  # noqa: E402
-    apply_fast_dev_run, enable_amp, parse_data_roots, remap_data_roots, set_work_dir)  # noqa: E402
-from mtlreg.engine.dist import init_cpu_process_group_if_needed  # noqa: E402
-from mtlreg.engine.report import build_report, input_shape_of, summary_lines, write_report  # noqa: E402
-from mtlreg.registry import RUNNERS  # noqa: E402
-from mtlreg.utils import register_all_modules  # noqa: E402
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mtlreg.utils.cli import run_tool  # noqa: E402  (light: no torch, no MMEngine)
 
 
-def parse_args():
+def parse_args(argv=None):
+    from mtlreg.utils.cli import ConfigOptionsAction
     parser = argparse.ArgumentParser(description='Train a multi-task model')
     parser.add_argument('config', help='config file')
     parser.add_argument('--work-dir', help='directory for logs and checkpoints')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
-                        help='resume from a checkpoint PATH, or from the latest one in the work dir (auto)')
+                        help='resume from a checkpoint PATH, or from the newest one of the work dir that loads (auto)')
     parser.add_argument('--amp', action='store_true', help='mixed precision (bfloat16 autocast on the CPU)')
     parser.add_argument('--fast-dev-run', action='store_true',
                         help='a couple of iterations of every stage, one validation and one checkpoint')
     parser.add_argument('--test', action='store_true',
                         help='evaluate on the test split after training (also: test_after_train=True in the config)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction,
                         help='override config keys, e.g. tasks.seg.weight=2 train_cfg.max_iters=100')
     parser.add_argument('--data-root', action='append', metavar='PREFIX=PATH',
                         help='read every dataset whose data_root starts with PREFIX from PATH instead '
                              '(e.g. data/mnist=/datasets/mnist); repeatable')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='unpickle the checkpoints this run loads in full (only for files you trust: '
+                             'unpickling can run code); mtlreg\'s own checkpoints never need it')
+    parser.add_argument('--allow-partial-load', action='store_true',
+                        help='load_from / --resume: accept a checkpoint whose keys do not all match the model')
     parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
+    parser.add_argument('--debug', action='store_true', help='show the full traceback of an error')
+    args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
 
 def merge_args(cfg, args):
     """Apply the command-line options to the config."""
+    from mtlreg.engine.config_utils import apply_fast_dev_run, enable_amp, parse_data_roots, remap_data_roots, \
+        set_work_dir
     cfg.launcher = args.launcher
     set_work_dir(cfg, args.config, args.work_dir)
     if args.data_root:
@@ -55,6 +54,10 @@ def merge_args(cfg, args):
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    if args.trust_checkpoint:
+        cfg.trust_checkpoint = True
+    if args.allow_partial_load:
+        cfg.allow_partial_load = True
     if args.fast_dev_run:
         apply_fast_dev_run(cfg)
     return cfg
@@ -62,13 +65,19 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file not found: {args.config!r}')
+    from mtlreg.utils import set_runtime_env
+    set_runtime_env()
+    from mmengine.runner import Runner
+
+    from mtlreg.engine.config_loading import load_config
+    from mtlreg.engine.config_validation import validate_config
+    from mtlreg.engine.dist import init_cpu_process_group_if_needed
+    from mtlreg.registry import RUNNERS
+    from mtlreg.utils import register_all_modules
     register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options, validate=False)
     cfg = merge_args(cfg, args)
+    validate_config(cfg)
     init_cpu_process_group_if_needed(cfg.launcher)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     runner.train()
@@ -81,16 +90,18 @@ def test_after_train(runner, config: str) -> None:
 
     Writes and prints the report.
     """
+    from mmengine.model import is_model_wrapper
+
+    from mtlreg.engine.report import build_report, input_shape_of, summary_lines, write_report
+    from mtlreg.utils.errors import ConfigError
     which = runner.cfg.get('test_checkpoint', 'last')
     checkpoint = '(the model at the end of training)'
     if which == 'best':
         checkpoint = runner.message_hub.get_info('best_ckpt')
         if not checkpoint:
-            raise ValueError("test_checkpoint='best' needs a best checkpoint: set "
-                             "default_hooks.checkpoint.save_best (e.g. 'mean/accuracy') and validate during training")
+            raise ConfigError("is 'best', but no best checkpoint was saved", where='test_checkpoint',
+                              expected='default_hooks.checkpoint.save_best set and a validation during training')
         runner.load_checkpoint(checkpoint)
-    elif which != 'last':
-        raise ValueError(f"test_checkpoint: expected 'last' or 'best', got {which!r}")
     metrics = runner.test()
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model
     report = build_report(model, metrics, input_shape_of(runner.test_dataloader), config=config,
@@ -102,4 +113,4 @@ def test_after_train(runner, config: str) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -10,7 +10,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from mtlreg.utils.atomic_json import write_json_atomic
+from mtlreg.utils.atomic_io import torch_save_atomic, write_json_atomic
 from .dag import compile_dag
 from .modular import compile_modular
 from .sequential import compile_sequential
@@ -91,9 +91,7 @@ def save_compact_model(model: nn.Module, directory: str, model_cfg: dict, mask: 
               'heads': {t: dict(model_cfg['tasks'][t]['head']) for t in model.task_names},
               'mask': mask.reshape(len(model.task_names), -1).int().tolist()}
     os.makedirs(directory, exist_ok=True)
-    partial = osp.join(directory, WEIGHTS_FILE + '.partial')
-    torch.save(compact.state_dict(), partial)
-    os.replace(partial, osp.join(directory, WEIGHTS_FILE))
+    torch_save_atomic(compact.state_dict(), osp.join(directory, WEIGHTS_FILE))
     write_json_atomic(osp.join(directory, CONFIG_FILE), _plain(record))
     return directory
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 import gzip
 import os
 import os.path as osp
+import zlib
 from typing import Sequence
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 
 from mtlreg.registry import DATASETS
+from mtlreg.utils.errors import DataError
 
 _FILES = {'train': ('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'),
           'test': ('t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz')}
@@ -18,15 +20,21 @@ _FILES = {'train': ('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'),
 def read_idx(path: str) -> np.ndarray:
     """Read an IDX file (gzip-compressed or not) into a numpy array (LeCun et al. 1998 format)."""
     opener = gzip.open if path.endswith('.gz') else open
-    with opener(path, 'rb') as f:
-        data = f.read()
+    try:
+        with opener(path, 'rb') as f:
+            data = f.read()
+    except (OSError, EOFError, zlib.error) as err:
+        raise DataError(f'cannot be read: truncated or not a gzip file ({err or type(err).__name__})', where=path,
+                        expected='an MNIST-format IDX file, gzip-compressed', doc='docs/datasets/mnist.md') from err
+    expected = 'an unsigned-byte IDX file (LeCun et al. 1998)'
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
-        raise ValueError(f'{path!r} is not an unsigned-byte IDX file')
+        raise DataError('is not an unsigned-byte IDX file', where=path, expected=expected, doc='docs/datasets/mnist.md')
     ndim = data[3]
     shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], 'big') for i in range(ndim))
     array = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     if array.size != int(np.prod(shape)):
-        raise ValueError(f'{path!r}: header says shape {shape} but holds {array.size} values')
+        raise DataError(f'header says shape {shape} but the file holds {array.size} values (truncated?)', where=path,
+                        expected=expected, doc='docs/datasets/mnist.md')
     return array.reshape(shape)
 
 

@@ -7,12 +7,14 @@ import math
 import os
 import os.path as osp
 import zipfile
+import zlib
 from typing import Sequence
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 
 from mtlreg.registry import DATASETS
+from mtlreg.utils.errors import DataError
 
 ALPHABETS_FILE = 'alphabets.csv'
 NPZ_FILES = ('images_background.npz', 'images_evaluation.npz')
@@ -177,8 +179,10 @@ def _load_images_cached(path: str, mtime_ns: int, image_size: int | None) -> np.
                                      f'{shape[0] * per_char} bytes')
                 chunk = np.frombuffer(data, np.bool_).reshape(n, NUM_DRAWINGS, IMAGE_SIDE, IMAGE_SIDE)
                 out[start:start + n] = _to_uint8(chunk, image_size)
-    except (KeyError, zipfile.BadZipFile, ValueError) as e:
-        raise ValueError(f'OmniglotDataset: {path!r} is not an Omniglot npz file: {e}') from None
+    except (KeyError, zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error) as e:
+        raise DataError(f'is not a readable Omniglot npz file ({e or type(e).__name__})', where=path,
+                        expected='images_background.npz / images_evaluation.npz of the Omniglot release',
+                        doc='docs/datasets/omniglot.md') from None
     out.setflags(write=False)  # shared by every dataset of the process
     return out
 

@@ -6,6 +6,8 @@ import os.path as osp
 import torch
 from mmengine.config import Config
 
+from mtlreg.utils.errors import ConfigError
+
 
 def set_work_dir(cfg: Config, config_path: str, work_dir: str | None) -> None:
     """Work dir priority: the command line, then the config, then ``work_dirs/<config name>``."""
@@ -100,7 +102,7 @@ def remap_data_roots(cfg: Config, mapping: dict[str, str]) -> int:
     per-task datasets of a ``TaskConcatDataset``). Returns how many were changed.
 
     Raises:
-        ValueError: if a prefix matches no ``data_root`` of the config.
+        ConfigError: if a prefix matches no ``data_root`` of the config.
     """
     used = dict.fromkeys(mapping, 0)
 
@@ -124,7 +126,8 @@ def remap_data_roots(cfg: Config, mapping: dict[str, str]) -> int:
             visit(cfg[name])
     unused = [p for p, n in used.items() if n == 0]
     if unused:
-        raise ValueError(f'--data-root: no dataset of the config reads from {unused}')
+        raise ConfigError(f'no dataset of the config reads from {unused}', where='--data-root',
+                          expected='the start of a data_root (or root) of the config, e.g. data/mnist')
     return sum(used.values())
 
 
@@ -134,6 +137,7 @@ def parse_data_roots(items: list[str] | None) -> dict[str, str]:
     for item in items or []:
         prefix, sep, target = item.partition('=')
         if not sep or not prefix or not target:
-            raise ValueError(f'--data-root: expected PREFIX=PATH (e.g. data/mnist=/datasets/mnist), got {item!r}')
+            raise ConfigError(f'{item!r} is not PREFIX=PATH', where='--data-root',
+                              expected='e.g. --data-root data/mnist=/datasets/mnist')
         mapping[prefix] = target
     return mapping

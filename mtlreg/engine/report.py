@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from mtlreg.models.complexity import task_flops
-from mtlreg.utils.atomic_json import write_json_atomic
+from mtlreg.utils.atomic_io import write_json_atomic
 
 
 def build_report(model, metrics: dict, input_shape: tuple[int, ...] | None = None, **extra) -> dict:

@@ -12,6 +12,7 @@ from mmengine.runner import IterBasedTrainLoop
 from mmengine.runner.loops import _InfiniteDataloaderIterator
 
 from mtlreg.registry import LOOPS
+from mtlreg.utils.errors import ConfigError
 from mtlreg.engine.runner.random_state import set_random_state
 
 
@@ -55,37 +56,37 @@ def parse_stages(stages: dict | list) -> list[Stage]:
     if isinstance(stages, dict):
         stages = [dict(cfg, name=name) if isinstance(cfg, dict) else cfg for name, cfg in stages.items()]
     if not isinstance(stages, (list, tuple)) or not stages:
-        raise ValueError('train_cfg.stages: expected a non-empty dict {name: dict(iters=..., phases=[...])} '
+        raise ConfigError('train_cfg.stages: expected a non-empty dict {name: dict(iters=..., phases=[...])} '
                          'or list of dict(name=..., iters=..., phases=[...])')
     parsed, names = [], set()
     for i, cfg in enumerate(stages):
         where = f'train_cfg.stages[{i}]'
         if not isinstance(cfg, dict):
-            raise TypeError(f'{where}: expected a dict, got {type(cfg).__name__}')
+            raise ConfigError(f'{where}: expected a dict, got {type(cfg).__name__}')
         unknown = set(cfg) - {'name', 'iters', 'phases', 'val_interval'}
         if unknown:
-            raise KeyError(f'{where}: unknown keys {sorted(unknown)}; allowed are name, iters, phases, val_interval')
+            raise ConfigError(f'{where}: unknown keys {sorted(unknown)}; allowed are name, iters, phases, val_interval')
         name, iters = cfg.get('name'), cfg.get('iters')
         if not isinstance(name, str) or not name:
-            raise ValueError(f'{where}.name: expected a non-empty string, got {name!r}')
+            raise ConfigError(f'{where}.name: expected a non-empty string, got {name!r}')
         if name in names:
-            raise ValueError(f'{where}.name: stage {name!r} appears twice')
+            raise ConfigError(f'{where}.name: stage {name!r} appears twice')
         names.add(name)
         if not isinstance(iters, int) or iters < 1:
-            raise ValueError(f'{where}.iters ({name}): expected a positive int, got {iters!r}')
+            raise ConfigError(f'{where}.iters ({name}): expected a positive int, got {iters!r}')
         phases = []
         for j, phase in enumerate(cfg.get('phases') or [dict()]):
             unknown = set(phase) - {'dataloader', 'optim_wrapper', 'iters'}
             if unknown:
-                raise KeyError(f'{where}.phases[{j}]: unknown keys {sorted(unknown)}; '
+                raise ConfigError(f'{where}.phases[{j}]: unknown keys {sorted(unknown)}; '
                                'allowed are dataloader, optim_wrapper, iters')
             phase = Phase(**phase)
             if not isinstance(phase.iters, int) or phase.iters < 1:
-                raise ValueError(f'{where}.phases[{j}].iters: expected a positive int, got {phase.iters!r}')
+                raise ConfigError(f'{where}.phases[{j}].iters: expected a positive int, got {phase.iters!r}')
             phases.append(phase)
         val_interval = cfg.get('val_interval', 0) or 0
         if not isinstance(val_interval, int) or val_interval < 0:
-            raise ValueError(f'{where}.val_interval: expected an int >= 0, got {val_interval!r}')
+            raise ConfigError(f'{where}.val_interval: expected an int >= 0, got {val_interval!r}')
         parsed.append(Stage(name, iters, tuple(phases), val_interval))
     return parsed
 

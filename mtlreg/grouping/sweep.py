@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from mmengine.config import Config
 
-from mtlreg.utils.atomic_json import write_json_atomic
+from mtlreg.utils.atomic_io import write_json_atomic
 from .candidates import Group, group_name
 
 _EVALUATOR_KEYS = ('val_evaluator', 'test_evaluator')

@@ -10,6 +10,7 @@ from mmengine.optim import OptimWrapper
 from torch import nn
 
 from mtlreg.registry import BACKBONES, BALANCERS, HEADS, LOSSES, MODELS, POLICIES
+from mtlreg.utils.errors import DataError
 
 _TASK_KEYS = {'head', 'loss', 'metric', 'weight', 'label'}
 
@@ -164,7 +165,7 @@ class MultiTaskModel(BaseModel):
         """The objective under ``'loss'`` (with gradient) and detached terms for logging."""
         tasks = self.tasks_in_batch(data_samples)
         outputs = self.task_outputs(inputs, tasks)
-        task_losses = {t: self.losses[t](outputs[t], data_samples[self.labels[t]]) for t in tasks}
+        task_losses = {t: self._task_loss(t, outputs[t], data_samples[self.labels[t]]) for t in tasks}
         total = self.balancer(task_losses)
         regularizers = self.policy.regularizers()
         for value in regularizers.values():
@@ -175,6 +176,14 @@ class MultiTaskModel(BaseModel):
                    if t in task_losses)
         log.update((name, v.detach()) for name, v in regularizers.items())
         return log
+
+    def _task_loss(self, task: str, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The loss of one task; a label that does not fit its head is an error naming the task."""
+        try:
+            return self.losses[task](output, target)
+        except DataError as err:
+            raise DataError(err.what, where=f'task {task!r} ({err.where}, label {self.labels[task]!r})',
+                            expected=err.expected, doc=err.doc) from err
 
     @torch.no_grad()
     def predict(self, inputs: torch.Tensor, data_samples: dict | None = None) -> list[dict]:

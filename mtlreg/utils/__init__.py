@@ -1,5 +1,13 @@
-from .plugins import load_plugins, loaded_plugins
-from .registry_base import MtlRegistry
-from .setup_env import register_all_modules, set_runtime_env
+"""Helpers below every other layer; imported lazily, so that light modules (the CLI) stay light."""
+import importlib
 
-__all__ = ['load_plugins', 'loaded_plugins', 'MtlRegistry', 'register_all_modules', 'set_runtime_env']
+_EXPORTS = {'load_plugins': '.plugins', 'loaded_plugins': '.plugins', 'MtlRegistry': '.registry_base',
+            'register_all_modules': '.setup_env', 'set_runtime_env': '.setup_env'}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -1,11 +1,11 @@
 """Pictures of a sharing policy: a task × unit heatmap."""
 from __future__ import annotations
 
-import os
-import os.path as osp
 from typing import Sequence
 
 import numpy as np
+
+from mtlreg.utils.atomic_io import atomic_path
 
 
 def policy_heatmap(probabilities: np.ndarray, task_names: Sequence[str], unit_names: Sequence[str] | None = None,
@@ -45,7 +45,5 @@ def save_png(path: str, image: np.ndarray) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.image as mpimg
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    partial = path + '.partial.png'
-    mpimg.imsave(partial, image)
-    os.replace(partial, path)
+    with atomic_path(path) as partial:
+        mpimg.imsave(partial, image, format='png')

@@ -69,3 +69,21 @@ def test_rotation_turns_clockwise_and_exclusion_renumbers(tmp_path):
         MNISTDataset(str(root), rotate=90)
     with pytest.raises(ValueError, match='exclude_class must be'):
         MNISTDataset(str(root), exclude_class=10)
+
+
+@pytest.mark.parametrize('damage', ['truncated', 'garbage', 'short'])
+def test_an_unreadable_idx_file_is_named_by_its_path(tmp_path, damage):
+    from mtlreg.utils.errors import DataError
+    root = _fake_root(tmp_path)
+    path = root / 'train-images-idx3-ubyte.gz'
+    data = path.read_bytes()
+    if damage == 'truncated':
+        path.write_bytes(data[:len(data) // 2])
+    elif damage == 'garbage':
+        path.write_bytes(b'\x01\x02 not gzip at all')
+    else:  # a valid gzip whose payload lacks values the header promises
+        with gzip.open(path, 'wb') as f:
+            f.write(bytes([0, 0, 8, 3]) + (9).to_bytes(4, 'big') + (4).to_bytes(4, 'big') * 2 + b'\x00' * 10)
+    with pytest.raises(DataError, match=f'{path}: ') as info:
+        MNISTDataset(str(root), 'train')
+    assert info.value.doc == 'docs/datasets/mnist.md'

@@ -64,5 +64,5 @@ def test_data_roots_are_remapped_in_nested_datasets():
     assert cfg.train_cfg.dataloaders.train1.dataset.data_root == '/d/m'
     with pytest.raises(ValueError, match=r"no dataset of the config reads from \['data/cityscapes'\]"):
         remap_data_roots(cfg, {'data/cityscapes': '/x'})
-    with pytest.raises(ValueError, match='expected PREFIX=PATH'):
+    with pytest.raises(ValueError, match='is not PREFIX=PATH'):
         parse_data_roots(['data/mnist'])

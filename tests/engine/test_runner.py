@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from mtlreg.utils.errors import CheckpointError
 from mtlreg.engine.runner import MultiTaskRunner, load_checkpoint_file, resolve_task_config
 from .tiny import tiny_cfg
 
@@ -67,18 +68,14 @@ def test_checkpoint_save_is_atomic(tmp_path, monkeypatch):
     assert load_checkpoint_file(str(good), trusted=True)['meta']['iter'] == 3
 
 
-def test_checkpoint_outside_work_dir_loads_tensors_only(tmp_path):
+def test_own_checkpoints_load_as_tensors_only_from_anywhere(tmp_path):
     _train(tiny_cfg(tmp_path / 'a', max_iters=3))
     ckpt = str(tmp_path / 'a' / 'iter_3.pth')
-    with pytest.raises(RuntimeError, match='trust_checkpoint=True'):
-        load_checkpoint_file(ckpt, trusted=False)
-    # a plain state dict is fine untrusted
-    state = load_checkpoint_file(ckpt, trusted=True)['state_dict']
-    plain = tmp_path / 'weights.pth'
-    torch.save({'state_dict': state}, plain)
+    assert torch.serialization.get_unsafe_globals_in_checkpoint(ckpt) == []
+    state = load_checkpoint_file(ckpt, trusted=False)['state_dict']
     cfg = tiny_cfg(tmp_path / 'b', max_iters=3)
     runner = MultiTaskRunner.from_cfg(cfg)
-    runner.load_checkpoint(str(plain))
+    runner.load_checkpoint(ckpt)
     key = 'backbone.blocks.0.conv1.weight'
     torch.testing.assert_close(runner.model.state_dict()[key], state[key])
 
@@ -87,7 +84,7 @@ def test_missing_checkpoint_file_is_named(tmp_path):
     cfg = tiny_cfg(tmp_path)
     cfg.load_from = str(tmp_path / 'nope.pth')
     runner = MultiTaskRunner.from_cfg(cfg)
-    with pytest.raises(FileNotFoundError, match='nope.pth'):
+    with pytest.raises(CheckpointError, match='nope.pth: file not found'):
         runner.load_checkpoint(cfg.load_from)
 
 

@@ -7,6 +7,7 @@ from mmengine.hooks import Hook
 
 from mtlreg.engine.config_utils import apply_fast_dev_run
 from mtlreg.engine.runner import MultiTaskRunner
+from mtlreg.utils.errors import ConfigError
 from mtlreg.engine.staged_train_loop import Phase, Stage, parse_stages
 from mtlreg.utils import register_all_modules
 from .tiny import tiny_staged_cfg
@@ -69,9 +70,9 @@ def test_parse_stages_accepts_a_dict_in_order_and_names_errors():
         parse_stages(dict(a=dict(iters=0)))
     with pytest.raises(ValueError, match="stage 'a' appears twice"):
         parse_stages([dict(name='a', iters=1), dict(name='a', iters=1)])
-    with pytest.raises(KeyError, match=r"unknown keys \['lr'\]"):
+    with pytest.raises(ConfigError, match=r"unknown keys \['lr'\]"):
         parse_stages(dict(a=dict(iters=1, lr=0.1)))
-    with pytest.raises(KeyError, match=r"phases\[0\]: unknown keys \['loader'\]"):
+    with pytest.raises(ConfigError, match=r"phases\[0\]: unknown keys \['loader'\]"):
         parse_stages(dict(a=dict(iters=1, phases=[dict(loader='x')])))
     with pytest.raises(ValueError, match='non-empty'):
         parse_stages([])

@@ -26,9 +26,9 @@ os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 
 import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
+from mtlreg.utils.cli import ConfigOptionsAction, run_tool  # noqa: E402
 from mtlreg.compact import compile_model  # noqa: E402
 from mtlreg.compact.trained_model import load_trained_model, first_test_input_shape  # noqa: E402
 
@@ -135,8 +135,10 @@ def parse_args(argv=None):
     parser.add_argument('--threads', type=int, help='torch threads (default: torch\'s)')
     parser.add_argument('--repeats', type=int, default=30)
     parser.add_argument('--warmup', type=int, default=5)
-    parser.add_argument('--trust-checkpoint', action='store_true')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='unpickle the checkpoint in full (only for a file you trust: unpickling can run code)')
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction)
+    parser.add_argument('--debug', action='store_true', help='show the full traceback of an error')
     return parser.parse_args(argv)
 
 
@@ -171,4 +173,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -11,9 +11,10 @@ import os
 os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 
 import torch  # noqa: E402
-from mmengine.config import Config  # noqa: E402
+from mtlreg.engine.config_loading import load_config  # noqa: E402
 from mmengine.dataset import default_collate  # noqa: E402
 
+from mtlreg.utils.cli import run_tool  # noqa: E402
 from mtlreg.engine.runner import resolve_task_config  # noqa: E402
 from mtlreg.registry import DATASETS, EVALUATOR  # noqa: E402
 from mtlreg.utils import register_all_modules  # noqa: E402
@@ -37,7 +38,7 @@ def fit_constants(dataset, label_types: dict, labels: dict, num: int) -> dict:
     return constants
 
 
-def score(cfg: Config, num_fit: int) -> dict:
+def score(cfg, num_fit: int) -> dict:
     cfg = resolve_task_config(cfg)
     labels = {t: spec.get('label', t) for t, spec in cfg.tasks.items()}
     train = DATASETS.build(cfg.train_dataloader.dataset)
@@ -60,9 +61,9 @@ def main():
     parser.add_argument('--num-fit', type=int, default=500, help='training samples the constants are fitted on')
     args = parser.parse_args()
     register_all_modules()
-    metrics = score(Config.fromfile(args.config), args.num_fit)
+    metrics = score(load_config(args.config), args.num_fit)
     print(json.dumps({k: round(float(v), 4) for k, v in metrics.items()}, indent=2))
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

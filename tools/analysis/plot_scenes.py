@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from mtlreg.utils.cli import run_tool  # noqa: E402
 from mtlreg.datasets.scenes import CLASSES, PALETTE, SceneRenderer  # noqa: E402
 
 COLUMNS = ('RGB', 'semantic', 'depth', 'normal', 'edge', 'keypoint')
@@ -60,4 +61,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -7,10 +7,11 @@ import time
 os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 
 import torch  # noqa: E402
-from mmengine.config import Config  # noqa: E402
+from mtlreg.engine.config_loading import load_config  # noqa: E402
 from mmengine.dataset import default_collate  # noqa: E402
 from mmengine.optim import OptimWrapper  # noqa: E402
 
+from mtlreg.utils.cli import run_tool  # noqa: E402
 from mtlreg.datasets.scenes import SceneRenderer
 from mtlreg.datasets.scenes_dataset import ScenesDataset
 from mtlreg.engine.runner import resolve_task_config
@@ -58,7 +59,7 @@ def measure_model_rate(config: str, iters: int = 10) -> tuple[float, int]:
         (samples per second, batch size).
     """
     register_all_modules()
-    cfg = resolve_task_config(Config.fromfile(config))
+    cfg = resolve_task_config(load_config(config))
     loader = cfg.train_dataloader
     pipeline = [TRANSFORMS.build(t) for t in loader.dataset.pipeline]
     dataset = ScenesDataset(split='train', resolution=loader.dataset.resolution, max_samples=loader.batch_size)
@@ -101,4 +102,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

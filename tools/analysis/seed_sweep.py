@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from mtlreg.utils.cli import run_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -139,4 +140,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -20,9 +20,10 @@ import time
 os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 
 import torch  # noqa: E402
-from mmengine.config import Config  # noqa: E402
+from mtlreg.engine.config_loading import load_config  # noqa: E402
 from mmengine.dataset import default_collate  # noqa: E402
 
+from mtlreg.utils.cli import run_tool  # noqa: E402
 from mtlreg.engine.runner import resolve_task_config  # noqa: E402
 from mtlreg.registry import DATASETS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS  # noqa: E402
 from mtlreg.utils import register_all_modules  # noqa: E402
@@ -46,7 +47,7 @@ class Trainee:
             if not osp.isfile(config):
                 raise FileNotFoundError(f'config file not found: {config!r}')
             name = name or osp.splitext(osp.basename(config))[0]
-            config = Config.fromfile(config)
+            config = load_config(config)
         cfg = resolve_task_config(config)
         self.name = name or 'config'
         if 'stages' in cfg.train_cfg:
@@ -98,4 +99,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

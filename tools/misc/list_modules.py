@@ -5,6 +5,7 @@ import os
 os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 
+from mtlreg.utils.cli import run_tool  # noqa: E402
 from mtlreg.registry import ALL_REGISTRIES  # noqa: E402
 from mtlreg.utils import loaded_plugins, register_all_modules  # noqa: E402
 
@@ -42,4 +43,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -10,3 +10,10 @@ from .stage_hooks import BestPolicyHook, DiscretizePolicyHook, PolicyModeHook, R
 __all__ = ['ModelSummaryHook', 'TemperatureScheduleHook', 'CurriculumHook', 'PolicyVisualizationHook',
            'BestPolicyHook', 'DiscretizePolicyHook', 'PolicyModeHook', 'ReinitializeWeightsHook', 'TaskEmbeddingHook',
            'RewindWeightsHook', 'DAGTopologyHook', 'SaveMetricsHook']
+from .checkpoint_hook import SafeCheckpointHook
+from .divergence_guard_hook import DivergenceGuardHook
+
+__all__ += ['SafeCheckpointHook', 'DivergenceGuardHook']
+from .task_data_check_hook import TaskDataCheckHook
+
+__all__ += ['TaskDataCheckHook']

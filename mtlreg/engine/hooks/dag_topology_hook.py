@@ -6,7 +6,7 @@ import os.path as osp
 from mmengine.hooks import Hook
 
 from mtlreg.registry import HOOKS
-from mtlreg.utils.atomic_json import write_json_atomic
+from mtlreg.utils.atomic_io import write_json_atomic
 from mtlreg.visualization import save_png
 from mtlreg.visualization.graph_plot import shared_adjacency_image, task_graph_image
 from .hook_utils import check_stage, model_submodule, unwrap_model

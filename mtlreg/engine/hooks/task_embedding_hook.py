@@ -8,7 +8,7 @@ from mmengine.hooks import Hook
 from mtlreg.models.policies.task_embedding import (cosine_similarity_matrix, identical_task_groups,
                                                    num_distinct_embeddings, task_embeddings)
 from mtlreg.registry import HOOKS
-from mtlreg.utils.atomic_json import write_json_atomic
+from mtlreg.utils.atomic_io import write_json_atomic
 from mtlreg.visualization import policy_heatmap, save_png
 from .hook_utils import model_submodule
 

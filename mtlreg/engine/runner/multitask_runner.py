@@ -1,11 +1,10 @@
-"""The Runner of mtlreg: task declarations, atomic checkpoints, trusted loading, exact resume."""
+"""The Runner of mtlreg: task declarations, crash-safe checkpoints, safe loading, exact resume."""
 from __future__ import annotations
 
 import copy
 import logging
 import os
 import os.path as osp
-import pickle
 
 import torch
 from mmengine.config import Config
@@ -15,11 +14,20 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
-from mtlreg.registry import RUNNERS
 from mtlreg.engine.dist import default_model_wrapper_cfg
+from mtlreg.engine.nonfinite import model_nonfinite_tensors
+from mtlreg.registry import RUNNERS
+from mtlreg.utils.atomic_io import PARTIAL_SUFFIX, fsync_dir
+from mtlreg.utils.crash_points import crash_point
+from mtlreg.utils.errors import DivergenceError
+from .checkpoint_codec import encode
+from .checkpoint_loading import UnreadableCheckpointError, check_matches, load_checkpoint_file, state_dict_of
 from .random_state import get_random_state
+from .resume_candidates import resume_candidates, stale_partial_files
 
 _EVALUATOR_KEYS = ('val_evaluator', 'test_evaluator')
+#: hooks every run gets unless its config sets ``default_hooks.<name> = None``
+DEFAULT_GUARDS = {'divergence': 'DivergenceGuardHook', 'task_data_check': 'TaskDataCheckHook'}
 
 
 def resolve_task_config(cfg: Config) -> Config:
@@ -93,27 +101,31 @@ def resolve_named_hooks(cfg: Config) -> Config:
 
 @RUNNERS.register_module()
 class MultiTaskRunner(Runner):
-    """MMEngine ``Runner`` with the guarantees mtlreg promises.
+    """MMEngine ``Runner`` with the guarantees mtlreg promises (docs/reliability.md).
 
     * ``tasks`` declared once in the config reach model and evaluators;
-    * ``named_hooks`` (hooks keyed by name, so inheriting configs change one)
-      join ``custom_hooks``;
-    * checkpoints are written to a temporary file and renamed into place, so a
-      crash mid-save never corrupts the last good checkpoint;
-    * checkpoints carry every random generator's state, and the training loop
-      restores it after skipping the data already seen, so a resumed run
-      continues with the same losses;
-    * trust model for loading: resuming (``resume``) loads the run's own
-      checkpoint in full; ``load_from`` and ``tools/test.py`` load tensors only
-      (``torch.load(weights_only=True)``) unless the file lies inside the run's
-      work dir or ``trust_checkpoint=True`` is set, since unpickling a file can
-      run arbitrary code.
+      ``named_hooks`` (hooks keyed by name, so inheriting configs change one) join ``custom_hooks``;
+    * a checkpoint is complete on disk (written, flushed, renamed into place) before anything
+      refers to it, and never holds non-finite weights (:class:`~mtlreg.engine.hooks.CheckpointHook`
+      deletes old checkpoints only after that);
+    * checkpoints hold tensors and plain containers only and load with
+      ``torch.load(weights_only=True)``: nothing is unpickled in full unless the config sets
+      ``trust_checkpoint=True`` (``--trust-checkpoint``);
+    * a loaded checkpoint must match the model (``allow_partial_load=True`` for fine-tuning);
+    * ``resume=True`` without a path resumes from the newest checkpoint of the work dir that loads,
+      skipping (and reporting) broken ones and removing temporary files of interrupted saves;
+    * checkpoints carry every random generator's state, and the training loop restores it after
+      skipping the data already seen, so a resumed run continues with the same losses;
+    * a :class:`~mtlreg.engine.hooks.DivergenceGuardHook` and a
+      :class:`~mtlreg.engine.hooks.TaskDataCheckHook` run unless their ``default_hooks`` entry
+      (``divergence``, ``task_data_check``) is set to None.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         object.__setattr__(self.cfg, '__class__', _CachedTextConfig)
         self.trust_checkpoint = bool(self.cfg.get('trust_checkpoint', False))
+        self.allow_partial_load = bool(self.cfg.get('allow_partial_load', False))
         self._resuming = False
         #: generator states to restore once the train loop has skipped seen data
         self.pending_random_state = None
@@ -138,21 +150,76 @@ class MultiTaskRunner(Runner):
         cfg = resolve_named_hooks(resolve_task_config(cfg))
         if cfg.get('launcher', 'none') != 'none' and cfg.get('model_wrapper_cfg') is None:
             cfg.model_wrapper_cfg = default_model_wrapper_cfg()
+        hooks = cfg.get('default_hooks')
+        if hooks is None:
+            cfg.default_hooks = hooks = {}
+        for name, hook in DEFAULT_GUARDS.items():  # on by default; default_hooks.<name> = None turns one off
+            if name not in hooks:
+                hooks[name] = dict(type=hook)
+            elif hooks[name] is None:
+                hooks.pop(name)
         if isinstance(cfg, Config):  # the runner's copies keep the class: the text is formatted once
             object.__setattr__(cfg, '__class__', _CachedTextConfig)
         return super().from_cfg(cfg)
 
     # ------------------------------------------------------------- saving
     def save_checkpoint(self, out_dir: str, filename: str, *args, **kwargs) -> None:
+        """Write ``out_dir/filename`` completely (temporary file, flush, rename) or not at all.
+
+        Refuses (:class:`DivergenceError`) to write a model holding non-finite values: the last
+        finite checkpoint stays the newest.
+        """
+        bad = model_nonfinite_tensors(self.model.module if is_model_wrapper(self.model) else self.model)
+        if bad:
+            raise DivergenceError(
+                f'the weights hold non-finite values at iteration {self.iter + 1} ({", ".join(bad)}); '
+                f'{filename} was not written', where=osp.join(out_dir, filename),
+                hint=f'the last good checkpoint is kept: {self.message_hub.get_info("last_ckpt", "none yet")}')
         if not is_main_process():
             return
-        partial = f'.{filename}.partial'
+        partial = f'.{filename}{PARTIAL_SUFFIX}'
+        partial_path, final = osp.join(out_dir, partial), osp.join(out_dir, filename)
         meta = kwargs.pop('meta', None) or {}
         meta['random_state'] = get_random_state()
         super().save_checkpoint(out_dir, partial, *args, meta=meta, **kwargs)
-        os.replace(osp.join(out_dir, partial), osp.join(out_dir, filename))
+        crash_point('checkpoint_half_written', lambda: _truncate_to_half(partial_path))
+        with open(partial_path, 'rb+') as f:
+            os.fsync(f.fileno())
+        crash_point('checkpoint_written')
+        os.replace(partial_path, final)
+        fsync_dir(out_dir)
+        crash_point('checkpoint_renamed')
+
+    def call_hook(self, fn_name: str, **kwargs) -> None:
+        super().call_hook(fn_name, **kwargs)
+        if fn_name == 'before_save_checkpoint':  # after every hook's additions: store it plainly
+            checkpoint = kwargs['checkpoint']
+            plain = encode(checkpoint)
+            checkpoint.clear()
+            checkpoint.update(plain)
 
     # ------------------------------------------------------------- loading
+    def load_or_resume(self) -> None:
+        """MMEngine's, except that ``resume`` without a path tries the work dir's checkpoints newest first."""
+        if self._has_loaded or not (self._resume and self._load_from is None):
+            return super().load_or_resume()
+        for path in stale_partial_files(self.work_dir):
+            os.remove(path)
+            self.logger.warning(f'Removed {path}: a checkpoint write that never finished')
+        candidates, notes = resume_candidates(self.work_dir)
+        for note in notes:
+            self.logger.warning(f'Resume: {note}')
+        for path in candidates:
+            try:
+                self.resume(path)
+            except UnreadableCheckpointError as err:
+                self.logger.warning(f'Resume: skipping {path}: {err.what}')
+                continue
+            self.logger.info(f'Resumed from {path}')
+            self._has_loaded = True
+            return
+        self.logger.warning(f'Resume: no checkpoint to resume from in {self.work_dir}; training from the start')
+
     def resume(self, filename: str, *args, **kwargs) -> None:
         self._resuming = True
         try:
@@ -162,34 +229,19 @@ class MultiTaskRunner(Runner):
 
     def load_checkpoint(self, filename: str, map_location='cpu', strict: bool = False,
                         revise_keys: list = [(r'^module.', '')]):  # noqa: B006 - MMEngine's signature
-        checkpoint = load_checkpoint_file(filename, map_location, trusted=self._is_trusted(filename))
+        checkpoint = load_checkpoint_file(filename, map_location, trusted=self.trust_checkpoint)
+        model = self.model.module if is_model_wrapper(self.model) else self.model
+        check_matches(model, state_dict_of(checkpoint), filename, allow_partial=self.allow_partial_load)
         if self._resuming:
             self.pending_random_state = checkpoint.get('meta', {}).get('random_state')
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
-        model = self.model.module if is_model_wrapper(self.model) else self.model
         checkpoint = _load_checkpoint_to_model(model, checkpoint, strict, revise_keys=revise_keys)
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename}')
         return checkpoint
 
-    def _is_trusted(self, filename: str) -> bool:
-        if self._resuming or self.trust_checkpoint:
-            return True
-        return osp.realpath(filename).startswith(osp.realpath(self.work_dir) + os.sep)
 
-
-def load_checkpoint_file(filename: str, map_location='cpu', trusted: bool = False) -> dict:
-    """Read a checkpoint file; untrusted files may hold tensors and plain containers only."""
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'checkpoint file not found: {filename!r}')
-    try:
-        checkpoint = torch.load(filename, map_location=map_location, weights_only=not trusted)
-    except pickle.UnpicklingError as err:
-        raise RuntimeError(
-            f'checkpoint {filename!r} holds pickled Python objects and lies outside the run\'s work dir, '
-            'so only its tensors may be read (torch.load weights_only=True) and that failed. If you trust '
-            'the file, set trust_checkpoint=True in the config (or pass --trust-checkpoint); or load a '
-            f'plain state dict. Original error: {str(err).splitlines()[0]}') from err
-    if not isinstance(checkpoint, dict):
-        raise TypeError(f'checkpoint {filename!r}: expected a dict, got {type(checkpoint).__name__}')
-    return checkpoint
+def _truncate_to_half(path: str) -> None:
+    """What a kill in the middle of writing ``path`` leaves: its first half."""
+    with open(path, 'rb+') as f:
+        f.truncate(os.path.getsize(path) // 2)

@@ -67,6 +67,7 @@ class ASPPHead(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, channels: int = 256,
                  rates: tuple[int, ...] = (6, 12, 18, 24), dropout: float = 0.1):
         super().__init__()
+        self.out_channels = out_channels
         self.branches = nn.ModuleList(ASPPBranch(in_channels, channels, out_channels, r, dropout) for r in rates)
 
     def forward(self, feature: torch.Tensor, input_size: tuple[int, int] | None = None) -> torch.Tensor:

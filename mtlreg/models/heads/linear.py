@@ -29,6 +29,7 @@ class LinearClassificationHead(nn.Module):
         if flatten_size is not None:
             flatten_size = (flatten_size, flatten_size) if isinstance(flatten_size, int) else tuple(flatten_size)
         self.flatten_size = flatten_size
+        self.out_channels = num_classes
         in_features = in_channels * (flatten_size[0] * flatten_size[1] if flatten_size else 1)
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.fc = nn.Linear(in_features, num_classes)

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mtlreg.registry import LOSSES
+from mtlreg.utils.errors import DataError
 
 
 @LOSSES.register_module()
@@ -34,9 +35,21 @@ class CrossEntropyLoss(nn.Module):
         target = target.long()
         if mask is not None:
             target = target.masked_fill(~mask.bool(), self.ignore_index)
-        if (target != self.ignore_index).sum() == 0:
+        labelled = target != self.ignore_index
+        if labelled.sum() == 0:
             return pred.sum() * 0.0
+        check_class_range(target[labelled], pred.shape[1], self.ignore_index)
         return F.cross_entropy(pred, target, weight=self.class_weight, ignore_index=self.ignore_index)
+
+
+def check_class_range(labels: torch.Tensor, num_classes: int, ignore_index: int) -> None:
+    """Class ids (the ignored ones removed) must lie in ``[0, num_classes)``: a clear error, not an IndexError."""
+    low, high = int(labels.min()), int(labels.max())
+    if low < 0 or high >= num_classes:
+        raise DataError(f'a label is {high if high >= num_classes else low}, but the head predicts {num_classes} '
+                        f'classes (ids 0..{num_classes - 1}; {ignore_index} is ignored)',
+                        where='CrossEntropyLoss', expected='the head\'s out_channels / num_classes to cover every class',
+                        doc='docs/datasets.md')
 
 
 def _read_class_weights(path: str) -> list[float]:

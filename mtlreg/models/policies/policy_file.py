@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from mtlreg.utils.atomic_json import write_json_atomic
+from mtlreg.utils.atomic_io import write_json_atomic
 
 
 def save_policy(path: str, task_names: Sequence[str], mask, probabilities=None, unit_names=None,

@@ -1,0 +1,86 @@
+"""How the tools end on an error: a few lines saying what and where, the traceback only on request."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from typing import Callable
+
+from .errors import MtlregError
+
+DEBUG_ENV = 'MTLREG_DEBUG'
+
+
+def debugging(argv: list[str] | None = None) -> bool:
+    """Whether the user asked for tracebacks (``--debug`` or ``MTLREG_DEBUG=1``)."""
+    argv = sys.argv[1:] if argv is None else argv
+    return '--debug' in argv or os.environ.get(DEBUG_ENV, '') not in ('', '0')
+
+
+def error_lines(err: BaseException) -> list[str]:
+    """The lines printed for ``err``: an mtlreg error's own, else its type, message and origin."""
+    if isinstance(err, MtlregError):
+        return err.lines()
+    message = str(err).strip() or '(no message)'
+    lines = [f'error: {type(err).__name__}: {message}']
+    frames = traceback.extract_tb(err.__traceback__)
+    if frames:
+        lines.append(f'  raised at {frames[-1].filename}:{frames[-1].lineno} ({frames[-1].name})')
+    return lines
+
+
+def run_tool(main: Callable[[], object]) -> None:
+    """Run a tool's ``main``; on an error print :func:`error_lines` and exit non-zero.
+
+    Exit codes: 0 done, 1 any other error, 2 an mtlreg error (bad input, divergence), 130
+    interrupted. ``--debug`` or ``MTLREG_DEBUG=1`` re-raises with the full traceback.
+    """
+    try:
+        main()
+    except KeyboardInterrupt:
+        print('interrupted', file=sys.stderr)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except BaseException as err:  # noqa: B902 - every error ends as a message
+        if debugging():
+            raise
+        for line in error_lines(err):
+            print(line, file=sys.stderr)
+        if not isinstance(err, MtlregError):
+            print(f'  run again with --debug (or {DEBUG_ENV}=1) for the traceback', file=sys.stderr)
+        sys.exit(2 if isinstance(err, MtlregError) else 1)
+
+
+_PAIRS = {'[': ']', '(': ')', '{': '}'}
+
+
+def _balanced(text: str) -> bool:
+    stack = []
+    for char in text:
+        if char in _PAIRS:
+            stack.append(_PAIRS[char])
+        elif char in _PAIRS.values():
+            if not stack or stack.pop() != char:
+                return False
+    return not stack
+
+
+class ConfigOptionsAction(argparse.Action):
+    """``--cfg-options key=value ...`` parsed as MMEngine's ``DictAction``, a malformed item named.
+
+    MMEngine is imported only when the option is used, so ``--help`` stays fast.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for item in values:
+            key, sep, value = item.partition('=')
+            if not sep or not key or any(not part for part in key.split('.')):
+                raise argparse.ArgumentError(self, f'{item!r}: expected KEY=VALUE with a dotted key '
+                                                   '(e.g. train_cfg.max_iters=100)')
+            if not _balanced(value):
+                raise argparse.ArgumentError(self, f'{item!r}: the brackets of the value do not balance '
+                                                   '(e.g. model.backbone.strides=[1,2,2])')
+        from mmengine.config import DictAction
+        DictAction(self.option_strings, self.dest, nargs=self.nargs)(parser, namespace, values, option_string)

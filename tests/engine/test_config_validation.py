@@ -1,0 +1,118 @@
+"""Configs are validated before anything runs; every error names the key and what was expected."""
+import argparse
+
+import pytest
+from mmengine.config import Config
+
+from mtlreg.engine.config_loading import load_config
+from mtlreg.engine.config_validation import check_option_keys, validate_config
+from mtlreg.utils.cli import ConfigOptionsAction
+from mtlreg.utils.errors import ConfigError
+
+CONFIG = 'configs/adashare/scenes_5task.py'
+BASELINE = 'configs/baselines/shared_bottom_resnet18_scenes-5task.py'
+
+
+@pytest.fixture(scope='module')
+def staged():
+    return Config.fromfile(CONFIG)
+
+
+@pytest.fixture(scope='module')
+def baseline():
+    return Config.fromfile(BASELINE)
+
+
+def _fails(cfg, options, *fragments):
+    cfg = Config(cfg.to_dict())  # a copy
+    cfg.merge_from_dict(options)
+    with pytest.raises(ConfigError) as info:
+        validate_config(cfg)
+    for fragment in fragments:
+        assert fragment in '\n'.join(info.value.lines()), info.value.lines()
+
+
+def test_every_shipped_config_validates():
+    import glob
+    for path in glob.glob('configs/**/*.py', recursive=True):
+        if '/_base_/' not in path:
+            validate_config(Config.fromfile(path))
+
+
+def test_unknown_top_level_keys_are_refused_with_a_did_you_mean(baseline):
+    _fails(baseline, {'trian_cfg': dict(max_iters=3)}, 'trian_cfg: unknown top-level key', "did you mean 'train_cfg'")
+    _fails(baseline, {'my_value': 3}, 'my_value', "custom_keys = dict(my_value=")
+    cfg = Config(baseline.to_dict())
+    cfg.merge_from_dict({'my_value': 3, 'custom_keys': dict(my_value='a setting of my plugin'), '_helper': 1})
+    validate_config(cfg)
+
+
+def test_cfg_options_may_not_add_unknown_top_level_keys(baseline):
+    with pytest.raises(ConfigError, match=r"--cfg-options val_evalutor.x: sets the unknown top-level key "
+                                          r"'val_evalutor' \(did you mean 'val_evaluator'\?\)"):
+        check_option_keys(baseline, {'val_evalutor.x': 1})
+    check_option_keys(baseline, {'train_cfg.max_iters': 3, 'trust_checkpoint': True})
+
+
+@pytest.mark.parametrize('options,fragments', [
+    ({'train_cfg.max_iters': 0}, ['train_cfg.max_iters: is 0', 'an integer >= 1']),
+    ({'train_cfg.max_iters': -5}, ['train_cfg.max_iters: is -5']),
+    ({'train_cfg.max_iters': '100'}, ["train_cfg.max_iters: is '100'"]),
+    ({'train_cfg.val_interval': 0}, ['train_cfg.val_interval: is 0']),
+    ({'train_dataloader.batch_size': 0}, ['train_dataloader.batch_size: is 0']),
+    ({'val_dataloader.batch_size': 2.5}, ['val_dataloader.batch_size: is 2.5']),
+    ({'test_dataloader.num_workers': -1}, ['test_dataloader.num_workers: is -1', 'an integer >= 0']),
+    ({'optim_wrapper.optimizer.lr': '1e-3'}, ["optim_wrapper.optimizer.lr: is '1e-3' (str)", 'a number > 0']),
+    ({'optim_wrapper.optimizer.lr': 0}, ['optim_wrapper.optimizer.lr: is 0']),
+    ({'train_dataloader.dataset.resolution': '64'}, ["train_dataloader.dataset.resolution: is '64'"]),
+    ({'val_dataloader.dataset.resolution': 0}, ['val_dataloader.dataset.resolution: is 0']),
+    ({'test_checkpoint': 'latest'}, ["test_checkpoint: is 'latest'", "'last' or 'best'"]),
+    ({'test_checkpoint': 'best'}, ['no best checkpoint is kept', 'save_best']),
+    ({'trust_checkpoint': 'yes'}, ["trust_checkpoint: is 'yes'", 'True or False']),
+    ({'tasks.seg.weight': -1}, ['tasks.seg.weight: is -1']),
+    ({'tasks.depth.label': 3}, ['tasks.depth.label: is 3']),
+    ({'load_from': 'no/such.pth'}, ["load_from: 'no/such.pth' is not a file"]),
+])
+def test_core_values_are_checked(baseline, options, fragments):
+    _fails(baseline, options, *fragments)
+
+
+@pytest.mark.parametrize('options,fragments', [
+    ({'optim_wrapper.arch.optimizer.lr': 'fast'}, ["optim_wrapper.arch.optimizer.lr: is 'fast'"]),
+    ({'train_cfg.stages.search.iters': 0}, ['stages[1].iters (search)', 'positive int']),
+    ({'train_cfg.dataloaders.train1.batch_size': 0}, ['train_cfg.dataloaders.train1.batch_size: is 0']),
+])
+def test_staged_configs_are_checked(staged, options, fragments):
+    _fails(staged, options, *fragments)
+
+
+def test_load_config_names_a_missing_or_broken_file(tmp_path):
+    with pytest.raises(ConfigError, match='nope.py: config file not found'):
+        load_config(str(tmp_path / 'nope.py'))
+    broken = tmp_path / 'broken.py'
+    broken.write_text('model = dict(type=\n')
+    with pytest.raises(ConfigError, match='broken.py: cannot be read: SyntaxError'):
+        load_config(str(broken))
+
+
+@pytest.mark.parametrize('item,fragment', [
+    ('train_cfg.max_iters', 'expected KEY=VALUE'),
+    ('=3', 'expected KEY=VALUE'),
+    ('a..b=3', 'expected KEY=VALUE'),
+    ('model.backbone.strides=[1,2', 'brackets of the value do not balance'),
+    ('x=(1,[2)', 'brackets of the value do not balance'),
+])
+def test_malformed_cfg_options_name_the_item(item, fragment, capsys):
+    parser = argparse.ArgumentParser(prog='train.py')
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction)
+    with pytest.raises(SystemExit):
+        parser.parse_args(['--cfg-options', item])
+    err = capsys.readouterr().err
+    assert repr(item) in err and fragment in err, err
+
+
+def test_well_formed_cfg_options_parse_as_mmengine_does():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction)
+    args = parser.parse_args(['--cfg-options', 'a.b=3', 'c=[1,2]', 'd=x'])
+    assert args.cfg_options == {'a.b': 3, 'c': [1, 2], 'd': 'x'}
