@@ -17,7 +17,8 @@ def parse_args(argv=None):
                         help='resume from a checkpoint PATH, or from the newest one of the work dir that loads (auto)')
     parser.add_argument('--amp', action='store_true', help='mixed precision (bfloat16 autocast on the CPU)')
     parser.add_argument('--fast-dev-run', action='store_true',
-                        help='a couple of iterations of every stage, one validation and one checkpoint')
+                        help='a quick check: two iterations of every stage, its validation, a checkpoint at the end; '
+                             'writes to --work-dir, else to <work dir>/fast_dev_run')
     parser.add_argument('--test', action='store_true',
                         help='evaluate on the test split after training (also: test_after_train=True in the config)')
     parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction,
@@ -59,7 +60,8 @@ def merge_args(cfg, args):
     if args.allow_partial_load:
         cfg.allow_partial_load = True
     if args.fast_dev_run:
-        apply_fast_dev_run(cfg)
+        apply_fast_dev_run(cfg, separate_dir=args.work_dir is None)
+        print(f'fast dev run: a few iterations of every stage, written to {cfg.work_dir}', flush=True)
     return cfg
 
 

@@ -42,12 +42,14 @@ def _enable_amp_wrapper(wrapper, where: str) -> None:
         wrapper.type = 'AutocastOptimWrapper'
 
 
-def apply_fast_dev_run(cfg: Config, iters: int = 2) -> None:
-    """Shrink a config to a couple of iterations (of every stage), one validation and one checkpoint.
+def apply_fast_dev_run(cfg: Config, iters: int = 2, separate_dir: bool = True) -> None:
+    """Shrink a config to a couple of iterations (of every stage) and a checkpoint at the end.
 
     A staged loop (``train_cfg.stages``) keeps all its stages and phases: each
     phase runs once, each stage ``max(iters, number of phases)`` iterations and
-    validates at its end when it validates at all.
+    validates at its end when it validates at all. With ``separate_dir`` (a work dir the user did
+    not name) the run writes to ``<work_dir>/fast_dev_run`` so that it never mixes with a real run's
+    checkpoints.
     """
     loaders = [cfg.get(key) for key in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
     stages = cfg.train_cfg.get('stages')
@@ -76,7 +78,8 @@ def apply_fast_dev_run(cfg: Config, iters: int = 2) -> None:
     hooks = cfg.default_hooks
     hooks.logger.interval = 1
     hooks.checkpoint.interval = checkpoint_interval
-    cfg.work_dir = osp.join(cfg.work_dir, 'fast_dev_run')
+    if separate_dir:
+        cfg.work_dir = osp.join(cfg.work_dir, 'fast_dev_run')
 
 
 def limit_dataset(dataset: dict, num: int) -> None:

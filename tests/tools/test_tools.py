@@ -23,7 +23,7 @@ def _run(*args, env=None):
 def test_fast_dev_run_then_test_writes_metrics_json(tmp_path):
     proc = _run('tools/train.py', CONFIG, '--work-dir', str(tmp_path), '--fast-dev-run', '--cfg-options', *TINY)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    run_dir = tmp_path / 'fast_dev_run'
+    run_dir = tmp_path
     ckpt = run_dir / 'iter_2.pth'
     assert ckpt.is_file() and (run_dir / 'last_checkpoint').is_file()
     log = proc.stdout + proc.stderr
@@ -115,7 +115,7 @@ def test_adashare_fast_dev_run_goes_through_every_stage_and_reports(tmp_path):
     for stage in ('warmup', 'search', 'retrain'):
         assert f': {stage} (2 iterations)' in log
     assert 'Δ_T = ' in log and 'single-task networks' in log and 'FLOPs per task' in log
-    run_dir = tmp_path / 'fast_dev_run'
+    run_dir = tmp_path
     report = json.loads((run_dir / 'test_metrics.json').read_text())
     assert 'delta/mean' in report['metrics']
     assert 0 < report['parameters']['ratio_to_single_task'] <= 1
@@ -134,7 +134,7 @@ def test_gumbel_matrix_on_4_mnists_tests_its_best_checkpoint(tmp_path):
                 'named_hooks.task_embedding.interval=1')
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-3000:]
-    run_dir = tmp_path / 'fast_dev_run'
+    run_dir = tmp_path
     report = json.loads((run_dir / 'test_metrics.json').read_text())
     assert os.path.basename(report['checkpoint']).startswith('best_mean_accuracy_iter_')
     assert 0 <= report['metrics']['mean/accuracy'] <= 100

@@ -37,7 +37,7 @@ def trained(tmp_path_factory):
     work_dir = tmp_path_factory.mktemp('run')
     proc = _run('tools/train.py', CONFIG, '--work-dir', str(work_dir), '--fast-dev-run', '--cfg-options', *TINY)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return work_dir / 'fast_dev_run' / 'iter_2.pth'
+    return work_dir / 'iter_2.pth'
 
 
 @pytest.fixture
