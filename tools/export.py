@@ -11,19 +11,7 @@ import argparse
 import os
 import os.path as osp
 
-os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
-os.environ.setdefault('HF_HUB_OFFLINE', '1')
-
-import torch  # noqa: E402
-
-from mtlreg.utils.cli import ConfigOptionsAction, run_tool  # noqa: E402
-from mtlreg.compact import load_compact_model, save_compact_model  # noqa: E402
-from mtlreg.compact.onnx_export import export_onnx, onnxruntime_outputs  # noqa: E402
-from mtlreg.compact.report import compact_report, report_lines  # noqa: E402
-from mtlreg.compact.trained_model import load_trained_model, first_test_input_shape  # noqa: E402
-from mtlreg.utils.atomic_io import write_json_atomic  # noqa: E402
-from mtlreg.visualization import save_png  # noqa: E402
-from mtlreg.visualization.sharing_tree import sharing_tree_image  # noqa: E402
+from mtlreg.utils.cli import ConfigOptionsAction, run_tool
 
 
 def parse_args(argv=None):
@@ -40,6 +28,23 @@ def parse_args(argv=None):
     parser.add_argument('--data-root', action='append', metavar='PREFIX=PATH', help='as tools/train.py')
     parser.add_argument('--debug', action='store_true', help='show the full traceback of an error')
     return parser.parse_args(argv)
+
+
+if __name__ == '__main__':
+    parse_args()  # --help and argument errors return before the heavy imports below
+
+os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
+
+import torch  # noqa: E402
+
+from mtlreg.compact import load_compact_model, save_compact_model  # noqa: E402
+from mtlreg.compact.onnx_export import export_onnx, onnxruntime_outputs  # noqa: E402
+from mtlreg.compact.report import compact_report, report_lines  # noqa: E402
+from mtlreg.compact.trained_model import load_trained_model, first_test_input_shape  # noqa: E402
+from mtlreg.utils.atomic_io import write_json_atomic  # noqa: E402
+from mtlreg.visualization import save_png  # noqa: E402
+from mtlreg.visualization.sharing_tree import sharing_tree_image  # noqa: E402
 
 
 def main(argv=None):

@@ -27,23 +27,7 @@ import os
 import os.path as osp
 import shlex
 
-os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
-os.environ.setdefault('HF_HUB_OFFLINE', '1')
-
-
-from mtlreg.engine.config_loading import load_config  # noqa: E402
-from mtlreg.utils.cli import ConfigOptionsAction, run_tool  # noqa: E402
-from mtlreg.engine.config_utils import parse_data_roots, remap_data_roots  # noqa: E402
-from mtlreg.grouping import (branch_and_bound, brute_force_selection, canonical_group, group_name,  # noqa: E402
-                             higher_order_estimates, make_selection, task_subsets)
-from mtlreg.grouping.costs import candidate_costs  # noqa: E402
-from mtlreg.grouping.report import describe, score_table, selection_row, table_lines  # noqa: E402
-from mtlreg.grouping.sweep import CandidateSweep, GroupingSettings  # noqa: E402
-from mtlreg.utils import register_all_modules  # noqa: E402
-from mtlreg.utils.atomic_io import write_json_atomic  # noqa: E402
-
-TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
-BRUTE_FORCE_LIMIT = 2_000_000  # assignments of tasks to networks checked by brute force at most
+from mtlreg.utils.cli import ConfigOptionsAction, run_tool
 
 
 def parse_args(argv=None):
@@ -68,6 +52,27 @@ def parse_args(argv=None):
     if args.budget is None and args.train_selection is None:
         parser.error('one of --budget or --train-selection is required')
     return args
+
+
+if __name__ == '__main__':
+    parse_args()  # --help and argument errors return before the heavy imports below
+
+os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
+
+
+from mtlreg.engine.config_loading import load_config  # noqa: E402
+from mtlreg.engine.config_utils import parse_data_roots, remap_data_roots  # noqa: E402
+from mtlreg.grouping import (branch_and_bound, brute_force_selection, canonical_group, group_name,  # noqa: E402
+                             higher_order_estimates, make_selection, task_subsets)
+from mtlreg.grouping.costs import candidate_costs  # noqa: E402
+from mtlreg.grouping.report import describe, score_table, selection_row, table_lines  # noqa: E402
+from mtlreg.grouping.sweep import CandidateSweep, GroupingSettings  # noqa: E402
+from mtlreg.utils import register_all_modules  # noqa: E402
+from mtlreg.utils.atomic_io import write_json_atomic  # noqa: E402
+
+TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
+BRUTE_FORCE_LIMIT = 2_000_000  # assignments of tasks to networks checked by brute force at most
 
 
 def load(args):

@@ -142,3 +142,20 @@ def test_gumbel_matrix_on_4_mnists_tests_its_best_checkpoint(tmp_path):
     assert embeddings['tasks'] == ['mnist_1', 'mnist_2', 'mnist_rot_1', 'mnist_rot_2']
     scalars = ''.join(p.read_text() for p in run_dir.glob('*/vis_data/scalars.json'))
     assert 'task_embedding/distinct' in scalars and 'allocation/mnist_1/layer0' in scalars
+
+
+TOOLS = sorted(os.path.relpath(p, REPO) for p in __import__('glob').glob(os.path.join(REPO, 'tools', '**', '*.py'),
+                                                                          recursive=True))
+
+
+def test_every_tool_answers_help_without_importing_torch():
+    """--help stays instant: argument parsing comes before the heavy imports (torch and what needs it)."""
+    probe = ('import runpy, sys\n'
+             'sys.argv = [sys.argv[1], "--help"]\n'
+             'try:\n    runpy.run_path(sys.argv[0], run_name="__main__")\n'
+             'except SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n'
+             'print(sorted(m for m in ("torch",) if m in sys.modules))\n')
+    for tool in TOOLS:
+        proc = _run('-c', probe, tool)
+        assert proc.returncode == 0, (tool, proc.stderr[-2000:])
+        assert 'usage:' in proc.stdout and proc.stdout.strip().endswith('[]'), (tool, proc.stdout[-300:])

@@ -22,13 +22,35 @@ import os
 import statistics
 import time
 
+from mtlreg.utils.cli import ConfigOptionsAction, run_tool
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Inference latency of the compact model against the alternatives')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--batch-size', type=int, default=1)
+    parser.add_argument('--input-size', nargs=2, type=int, metavar=('H', 'W'),
+                        help='default: the size of the first test input')
+    parser.add_argument('--threads', type=int, help='torch threads (default: torch\'s)')
+    parser.add_argument('--repeats', type=int, default=30)
+    parser.add_argument('--warmup', type=int, default=5)
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='unpickle the checkpoint in full (only for a file you trust: unpickling can run code)')
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction)
+    parser.add_argument('--debug', action='store_true', help='show the full traceback of an error')
+    return parser.parse_args(argv)
+
+
+if __name__ == '__main__':
+    parse_args()  # --help and argument errors return before the heavy imports below
+
 os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 
 import torch  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-from mtlreg.utils.cli import ConfigOptionsAction, run_tool  # noqa: E402
 from mtlreg.compact import compile_model  # noqa: E402
 from mtlreg.compact.trained_model import load_trained_model, first_test_input_shape  # noqa: E402
 
@@ -123,23 +145,6 @@ def variants(model, compact, x: torch.Tensor) -> dict:
         f'(d) {k} single-task networks': lambda: single_task_networks(model, x, k),
         '(e) one single-task network': lambda: single_task_networks(model, x, 1),
     }
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Inference latency of the compact model against the alternatives')
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('--batch-size', type=int, default=1)
-    parser.add_argument('--input-size', nargs=2, type=int, metavar=('H', 'W'),
-                        help='default: the size of the first test input')
-    parser.add_argument('--threads', type=int, help='torch threads (default: torch\'s)')
-    parser.add_argument('--repeats', type=int, default=30)
-    parser.add_argument('--warmup', type=int, default=5)
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='unpickle the checkpoint in full (only for a file you trust: unpickling can run code)')
-    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction)
-    parser.add_argument('--debug', action='store_true', help='show the full traceback of an error')
-    return parser.parse_args(argv)
 
 
 def main(argv=None):

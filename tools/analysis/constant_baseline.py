@@ -8,13 +8,25 @@ import argparse
 import json
 import os
 
+from mtlreg.utils.cli import run_tool
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('config')
+    parser.add_argument('--num-fit', type=int, default=500, help='training samples the constants are fitted on')
+    return parser.parse_args(argv)
+
+
+if __name__ == '__main__':
+    parse_args()  # --help and argument errors return before the heavy imports below
+
 os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 
 import torch  # noqa: E402
 from mtlreg.engine.config_loading import load_config  # noqa: E402
 from mmengine.dataset import default_collate  # noqa: E402
 
-from mtlreg.utils.cli import run_tool  # noqa: E402
 from mtlreg.engine.runner import resolve_task_config  # noqa: E402
 from mtlreg.registry import DATASETS, EVALUATOR  # noqa: E402
 from mtlreg.utils import register_all_modules  # noqa: E402
@@ -56,10 +68,7 @@ def score(cfg, num_fit: int) -> dict:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('config')
-    parser.add_argument('--num-fit', type=int, default=500, help='training samples the constants are fitted on')
-    args = parser.parse_args()
+    args = parse_args()
     register_all_modules()
     metrics = score(load_config(args.config), args.num_fit)
     print(json.dumps({k: round(float(v), 4) for k, v in metrics.items()}, indent=2))

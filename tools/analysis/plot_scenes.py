@@ -1,6 +1,21 @@
 """Plot a grid of procedural scenes samples: RGB and the five dense labels per row."""
 import argparse
 
+from mtlreg.utils.cli import run_tool
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--resolution', type=int, default=128, help='image size in pixels')
+    parser.add_argument('--seed', type=int, default=0, help='dataset seed')
+    parser.add_argument('--indices', type=int, nargs='+', default=[0, 1, 2, 3], help='scene indices to plot')
+    parser.add_argument('--out', default='docs/images/scenes_samples.png', help='output PNG path')
+    return parser.parse_args(argv)
+
+
+if __name__ == '__main__':
+    parse_args()  # --help and argument errors return before the heavy imports below
+
 import matplotlib
 
 matplotlib.use('Agg')
@@ -8,7 +23,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from mtlreg.utils.cli import run_tool  # noqa: E402
 from mtlreg.datasets.scenes import CLASSES, PALETTE, SceneRenderer  # noqa: E402
 
 COLUMNS = ('RGB', 'semantic', 'depth', 'normal', 'edge', 'keypoint')
@@ -50,12 +64,7 @@ def plot_samples(renderer: SceneRenderer, indices: list, out: str) -> None:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--resolution', type=int, default=128, help='image size in pixels')
-    parser.add_argument('--seed', type=int, default=0, help='dataset seed')
-    parser.add_argument('--indices', type=int, nargs='+', default=[0, 1, 2, 3], help='scene indices to plot')
-    parser.add_argument('--out', default='docs/images/scenes_samples.png', help='output PNG path')
-    args = parser.parse_args()
+    args = parse_args()
     plot_samples(SceneRenderer(args.resolution, seed=args.seed), args.indices, args.out)
     print(f'saved {args.out}')
 

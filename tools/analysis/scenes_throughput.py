@@ -4,6 +4,21 @@ import os
 import tempfile
 import time
 
+from mtlreg.utils.cli import run_tool
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--resolution', type=int, nargs='+', default=[64, 128], help='image sizes to measure')
+    parser.add_argument('--num', type=int, default=200, help='samples per measurement')
+    parser.add_argument('--no-cache', action='store_true', help='only measure rendering')
+    parser.add_argument('--config', help='also measure the training consumption of this config and the ratio')
+    return parser.parse_args(argv)
+
+
+if __name__ == '__main__':
+    parse_args()  # --help and argument errors return before the heavy imports below
+
 os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 
 import torch  # noqa: E402
@@ -11,7 +26,6 @@ from mtlreg.engine.config_loading import load_config  # noqa: E402
 from mmengine.dataset import default_collate  # noqa: E402
 from mmengine.optim import OptimWrapper  # noqa: E402
 
-from mtlreg.utils.cli import run_tool  # noqa: E402
 from mtlreg.datasets.scenes import SceneRenderer
 from mtlreg.datasets.scenes_dataset import ScenesDataset
 from mtlreg.engine.runner import resolve_task_config
@@ -80,12 +94,7 @@ def measure_model_rate(config: str, iters: int = 10) -> tuple[float, int]:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--resolution', type=int, nargs='+', default=[64, 128], help='image sizes to measure')
-    parser.add_argument('--num', type=int, default=200, help='samples per measurement')
-    parser.add_argument('--no-cache', action='store_true', help='only measure rendering')
-    parser.add_argument('--config', help='also measure the training consumption of this config and the ratio')
-    args = parser.parse_args()
+    args = parse_args()
     consumed = None
     if args.config:
         consumed, batch = measure_model_rate(args.config)

@@ -17,16 +17,7 @@ import os.path as osp
 import statistics
 import time
 
-os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
-
-import torch  # noqa: E402
-from mtlreg.engine.config_loading import load_config  # noqa: E402
-from mmengine.dataset import default_collate  # noqa: E402
-
-from mtlreg.utils.cli import run_tool  # noqa: E402
-from mtlreg.engine.runner import resolve_task_config  # noqa: E402
-from mtlreg.registry import DATASETS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS  # noqa: E402
-from mtlreg.utils import register_all_modules  # noqa: E402
+from mtlreg.utils.cli import run_tool
 
 
 def parse_args(argv=None):
@@ -37,6 +28,20 @@ def parse_args(argv=None):
     parser.add_argument('--warmup', type=int, default=2, help='untimed iterations per config first')
     parser.add_argument('--threads', type=int, default=None, help='torch threads (default: torch\'s)')
     return parser.parse_args(argv)
+
+
+if __name__ == '__main__':
+    parse_args()  # --help and argument errors return before the heavy imports below
+
+os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
+
+import torch  # noqa: E402
+from mtlreg.engine.config_loading import load_config  # noqa: E402
+from mmengine.dataset import default_collate  # noqa: E402
+
+from mtlreg.engine.runner import resolve_task_config  # noqa: E402
+from mtlreg.registry import DATASETS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS  # noqa: E402
+from mtlreg.utils import register_all_modules  # noqa: E402
 
 
 class Trainee:

@@ -2,19 +2,28 @@
 import argparse
 import os
 
+from mtlreg.utils.cli import ConfigOptionsAction, run_tool
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('config', help='config file')
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction, help='override config keys')
+    return parser.parse_args(argv)
+
+
+if __name__ == '__main__':
+    parse_args()  # --help and argument errors return before the heavy imports below
+
 os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 
-from mtlreg.utils.cli import ConfigOptionsAction, run_tool  # noqa: E402
 from mtlreg.engine.config_loading import load_config  # noqa: E402
 from mtlreg.engine.runner import resolve_task_config  # noqa: E402
 from mtlreg.utils import register_all_modules  # noqa: E402
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('config', help='config file')
-    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction, help='override config keys')
-    args = parser.parse_args()
+    args = parse_args()
     register_all_modules()
     cfg = load_config(args.config, args.cfg_options)
     print(resolve_task_config(cfg).pretty_text)
