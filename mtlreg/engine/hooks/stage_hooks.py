@@ -84,6 +84,7 @@ class BestPolicyHook(Hook):
         self.best_score: float | None = None
         self.best_state: dict | None = None
         self.best_iter: int | None = None
+        self.skipped = 0  # validations ignored because the curriculum had not released every block
 
     def before_train(self, runner) -> None:
         check_stage(runner, self.stage, 'BestPolicyHook')
@@ -99,6 +100,7 @@ class BestPolicyHook(Hook):
         policy = model_submodule(runner, self.module)
         released = getattr(policy, 'curriculum_blocks', None)
         if self.after_full_curriculum and released is not None and int(released) < torch.Size(policy.unit_grid).numel():
+            self.skipped += 1
             return
         score = float(metrics[self.metric])
         better = (self.best_score is None or (score > self.best_score if self.rule == 'greater'
@@ -114,8 +116,10 @@ class BestPolicyHook(Hook):
         if names.index(stage) == 0 or names[names.index(stage) - 1] != self.stage:
             return
         if self.best_state is None:
-            print_log(f'BestPolicyHook: no validation ran in stage {self.stage!r}; keeping its final policy',
-                      logger='current', level=logging.WARNING)
+            why = (f'its {self.skipped} validation(s) all came before the curriculum released every block '
+                   '(after_full_curriculum=True)' if self.skipped else 'no validation ran in it')
+            print_log(f'BestPolicyHook: no policy of stage {self.stage!r} competed ({why}); keeping its final '
+                      'policy', logger='current', level=logging.WARNING)
             return
         policy = model_submodule(runner, self.module)
         mode = policy.mode_index.clone()

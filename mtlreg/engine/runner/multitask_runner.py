@@ -15,6 +15,7 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from mtlreg.engine.dist import default_model_wrapper_cfg
+from mtlreg.engine.quiet_console import QuietConsoleFilter
 from mtlreg.engine.nonfinite import model_nonfinite_tensors
 from mtlreg.registry import RUNNERS
 from mtlreg.utils.atomic_io import PARTIAL_SUFFIX, fsync_dir
@@ -130,6 +131,20 @@ class MultiTaskRunner(Runner):
         #: generator states to restore once the train loop has skipped seen data
         self.pending_random_state = None
 
+    def build_logger(self, log_level='INFO', log_file=None, **kwargs):
+        """MMEngine's logger; the console leaves out the start-up dumps (the log file keeps them).
+
+        The environment, the whole config, the hook order and MMEngine's deprecation notices reach
+        the terminal only with ``log_level='DEBUG'``.
+        """
+        logger = super().build_logger(log_level=log_level, log_file=log_file, **kwargs)
+        if str(log_level).upper() != 'DEBUG':
+            for handler in logger.handlers:
+                if type(handler) is logging.StreamHandler and not any(
+                        isinstance(f, QuietConsoleFilter) for f in handler.filters):
+                    handler.addFilter(QuietConsoleFilter())
+        return logger
+
     def setup_env(self, env_cfg: dict) -> None:
         """MMEngine's environment set-up, plus ``env_cfg.flush_denormal``.
 
@@ -158,6 +173,11 @@ class MultiTaskRunner(Runner):
                 hooks[name] = dict(type=hook)
             elif hooks[name] is None:
                 hooks.pop(name)
+        log_processor = cfg.get('log_processor')
+        if log_processor is None:
+            cfg.log_processor = dict(type='MultiTaskLogProcessor')
+        elif isinstance(log_processor, dict) and 'type' not in log_processor:
+            log_processor['type'] = 'MultiTaskLogProcessor'
         if isinstance(cfg, Config):  # the runner's copies keep the class: the text is formatted once
             object.__setattr__(cfg, '__class__', _CachedTextConfig)
         return super().from_cfg(cfg)
