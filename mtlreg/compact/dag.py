@@ -1,13 +1,13 @@
 """A compact network for reduced DAG sub-networks: every distinct state computed once, only surviving links."""
 from __future__ import annotations
 
-import copy
 import math
 from typing import Sequence
 
 import torch
 from torch import nn
 
+from .cloning import module_cloner
 from .prefix_tree import requested_tasks
 
 
@@ -98,7 +98,7 @@ def compile_dag(backbone: nn.Module, mask: torch.Tensor, task_names: Sequence[st
 
     ``copy_modules=False`` runs the backbone's own modules instead of copies.
     """
-    clone = copy.deepcopy if copy_modules else (lambda module: module)
+    clone = module_cloner(copy_modules)
     units = backbone.graph_units()
     n = len(units['channels'])
     mask = torch.as_tensor(mask).bool().cpu()

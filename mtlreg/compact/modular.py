@@ -1,12 +1,12 @@
 """A compact network for modular layers (Gumbel-Matrix): only active components, each once per distinct input."""
 from __future__ import annotations
 
-import copy
 from typing import Sequence
 
 import torch
 from torch import nn
 
+from .cloning import module_cloner
 from .fused_components import fusion_signature, run_fused
 from .prefix_tree import build_prefix_tree, needed_nodes, requested_tasks
 
@@ -103,7 +103,7 @@ def compile_modular(backbone: nn.Module, mask: torch.Tensor, task_names: Sequenc
 
     ``copy_modules=False`` runs the backbone's own modules instead of copies.
     """
-    clone = copy.deepcopy if copy_modules else (lambda module: module)
+    clone = module_cloner(copy_modules)
     stem, layers = backbone.layered_units()
     width = len(layers[0][0]) if layers else 0
     mask = torch.as_tensor(mask).bool().cpu().reshape(len(task_names), -1)

@@ -1,12 +1,12 @@
 """A compact network for backbones that are a stem followed by a sequence of skippable units (AdaShare)."""
 from __future__ import annotations
 
-import copy
 from typing import Sequence
 
 import torch
 from torch import nn
 
+from .cloning import module_cloner
 from .prefix_tree import build_prefix_tree, needed_nodes, requested_tasks
 
 
@@ -73,7 +73,7 @@ def compile_sequential(backbone: nn.Module, mask: torch.Tensor, task_names: Sequ
     without, it runs the backbone's own modules (training through it trains
     the backbone).
     """
-    clone = copy.deepcopy if copy_modules else (lambda module: module)
+    clone = module_cloner(copy_modules)
     stem, units = backbone.sequential_units()
     mask = torch.as_tensor(mask).bool().cpu()
     if tuple(mask.shape) != (len(task_names), len(units)):

@@ -287,7 +287,8 @@ class MultiTaskModel(BaseModel):
         """Parameters in total and per task, counting only units the discrete policy uses.
 
         Architecture parameters (policy logits) and units no task uses are not
-        counted: this is the "# Params" of the learned-sharing papers.
+        counted (a skipped unit's shortcut projection is: the skip runs it): this is the "# Params"
+        of the learned-sharing papers, and what the compact export counts.
         ``single_task_total`` is the count of K single-task networks (one full
         backbone and head per task) and ``ratio_to_single_task`` the ratio the
         papers report.
@@ -308,10 +309,15 @@ class MultiTaskModel(BaseModel):
                     'single_task_total': single, 'ratio_to_single_task': total / single}
         backbone = self.backbone
         unit_sizes = backbone.unit_parameter_counts().flatten()
+        skip_sizes = backbone.skip_parameter_counts().flatten()  # what a skipped unit still runs
         always = sum(p.numel() for p in backbone.parameters()) - int(unit_sizes.sum())
         mask = self.policy.discretize().reshape(len(self.task_names), -1).cpu()
-        per_task = {t: always + int(unit_sizes[mask[k]].sum()) + heads[t] for k, t in enumerate(self.task_names)}
-        total = always + int(unit_sizes[mask.any(0)].sum()) + sum(heads.values()) + extra
+        valid = self.policy.valid_units.flatten().cpu()
+        per_task = {t: always + int(unit_sizes[mask[k]].sum()) + int(skip_sizes[~mask[k] & valid].sum()) + heads[t]
+                    for k, t in enumerate(self.task_names)}
+        used = mask.any(0)
+        total = (always + int(unit_sizes[used].sum()) + int(skip_sizes[~used & valid].sum())
+                 + sum(heads.values()) + extra)
         single = len(self.task_names) * sum(p.numel() for p in backbone.parameters()) + sum(heads.values()) + extra
         return {'total': total, **{f'task/{t}': n for t, n in per_task.items()},
                 'single_task_total': single, 'ratio_to_single_task': total / single}

@@ -73,11 +73,27 @@ def test_parameter_counts_drop_units_no_task_uses():
     mask = [[1, 1, 0, 1, 1, 1, 1, 1], [1, 1, 0, 1, 1, 1, 1, 0]]
     model = MultiTaskModel(BACKBONE, _tasks(), policy=dict(type='FixedMaskPolicy', mask=mask))
     unit = lambda i: sum(p.numel() for p in model.backbone.blocks[i].parameters())  # noqa: E731
+    # block 2 opens a stage: a task that skips it still runs its downsample projection
+    shortcut = sum(p.numel() for p in model.backbone.blocks[2].downsample.parameters())
+    assert shortcut > 0 and model.backbone.blocks[7].downsample is None
     counts = model.parameter_counts()
     backbone = sum(p.numel() for p in model.backbone.parameters())
     heads = sum(p.numel() for p in model.heads.parameters())
-    assert counts['total'] == backbone - unit(2) + heads
-    assert counts['task/depth'] == backbone - unit(2) - unit(7) + sum(p.numel() for p in model.heads['depth'].parameters())
+    assert counts['total'] == backbone - unit(2) + shortcut + heads
+    assert counts['task/depth'] == (backbone - unit(2) + shortcut - unit(7)
+                                    + sum(p.numel() for p in model.heads['depth'].parameters()))
+
+
+def test_parameter_counts_equal_those_of_the_compact_export():
+    from mtlreg.compact import compile_model
+    mask = [[1, 1, 0, 1, 0, 1, 1, 1], [1, 1, 0, 1, 1, 1, 0, 0]]
+    model = MultiTaskModel(BACKBONE, _tasks(), policy=dict(type='FixedMaskPolicy', mask=mask))
+    compact = compile_model(model)
+    counts = model.parameter_counts()
+    assert counts['total'] == sum(p.numel() for p in compact.parameters())
+    for task in model.task_names:
+        assert counts[f'task/{task}'] == (compact.backbone.task_parameter_count(task)
+                                          + sum(p.numel() for p in compact.heads[task].parameters()))
 
 
 @pytest.mark.parametrize('tasks,match', [

@@ -36,6 +36,14 @@ class GatedBackbone(nn.Module):
         counts = [sum(p.numel() for p in self.get_submodule(n).parameters()) if n else 0 for n in self.unit_names()]
         return torch.tensor(counts, dtype=torch.long).reshape(self.unit_grid)
 
+    def skip_parameter_counts(self) -> torch.Tensor:
+        """Parameters a *skipped* unit still runs, shape ``unit_grid`` (0 by default).
+
+        A residual block skipped by a task still runs its shortcut: the downsample projection where
+        the block has one.
+        """
+        return torch.zeros(self.unit_grid, dtype=torch.long)
+
     def forward(self, x: torch.Tensor, gates: torch.Tensor | None = None) -> torch.Tensor:
         raise NotImplementedError
 

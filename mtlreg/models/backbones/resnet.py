@@ -87,6 +87,12 @@ class DilatedResNet(GatedBackbone):
         """
         return self.stem, [(block, getattr(block, 'downsample', None)) for block in self.blocks]
 
+    def skip_parameter_counts(self) -> torch.Tensor:
+        """A skipped block still runs its downsample projection (:func:`shortcut`)."""
+        return torch.tensor([sum(p.numel() for p in block.downsample.parameters())
+                             if getattr(block, 'downsample', None) is not None else 0 for block in self.blocks],
+                            dtype=torch.long)
+
     def forward(self, x: torch.Tensor, gates: torch.Tensor | None = None) -> torch.Tensor:
         self.check_gates(gates)
         x = self.stem(x)
