@@ -10,6 +10,7 @@ from mmengine.optim import OptimWrapper
 from torch import nn
 
 from mtlreg.registry import BACKBONES, BALANCERS, HEADS, LOSSES, MODELS, POLICIES
+from .compatibility import check_mask_skips, check_policy_for_backbone
 from mtlreg.utils.errors import DataError
 
 _TASK_KEYS = {'head', 'loss', 'metric', 'weight', 'label'}
@@ -63,10 +64,16 @@ class MultiTaskModel(BaseModel):
             self.backbone = BACKBONES.build(
                 backbone, default_args=dict(task_names=self.task_names) if conditioned else None)
             reference = self.backbone
-        self.policy = POLICIES.build(policy or dict(type='SharedBottomPolicy'),
-                                     default_args=dict(task_names=self.task_names, unit_grid=reference.unit_grid))
+        policy = policy or dict(type='SharedBottomPolicy')
+        policy_cls = policy['type'] if isinstance(policy.get('type'), type) else POLICIES.get(policy.get('type'))
+        if policy_cls is not None:  # an unknown type: the build below names it
+            check_policy_for_backbone(policy_cls, reference)
+        self.policy = POLICIES.build(policy, default_args=dict(task_names=self.task_names,
+                                                               unit_grid=getattr(reference, 'unit_grid', ())))
         if callable(getattr(reference, 'valid_units', None)):
             self.policy.set_valid_units(reference.valid_units())
+        if callable(getattr(reference, 'skippable_units', None)) and self.policy.fixed_structure() is not None:
+            check_mask_skips(self.policy.fixed_structure().cpu(), reference, self.task_names)
         self.heads = nn.ModuleDict({
             t: HEADS.build(spec['head'], default_args=dict(in_channels=reference.out_channels))
             for t, spec in tasks.items()})

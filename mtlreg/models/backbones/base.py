@@ -22,6 +22,12 @@ class GatedBackbone(nn.Module):
     out_channels: int = 0
     #: Total stride of the returned feature map relative to the input.
     output_stride: int = 1
+    #: What the units are, for the policies that can drive this backbone (``BasePolicy.drives``):
+    #: ``'blocks'`` (a sequence of skippable blocks), ``'components'`` (modular layers), ``'links'``
+    #: (the links of a DAG).
+    unit_kind: str = 'blocks'
+    #: Whether every unit of every instance can be skipped (gate 0); see :meth:`skippable_units`.
+    units_always_skippable: bool = True
 
     def unit_names(self) -> list[str]:
         """Module names of the units in grid order (flattened)."""
@@ -35,6 +41,10 @@ class GatedBackbone(nn.Module):
         """Parameters of each unit, shape ``unit_grid`` (0 where the grid holds no unit)."""
         counts = [sum(p.numel() for p in self.get_submodule(n).parameters()) if n else 0 for n in self.unit_names()]
         return torch.tensor(counts, dtype=torch.long).reshape(self.unit_grid)
+
+    def skippable_units(self) -> torch.Tensor:
+        """Boolean mask over ``unit_grid`` of the units a task may skip (all by default)."""
+        return self.valid_units().clone()
 
     def skip_parameter_counts(self) -> torch.Tensor:
         """Parameters a *skipped* unit still runs, shape ``unit_grid`` (0 by default).

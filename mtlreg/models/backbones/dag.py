@@ -106,6 +106,8 @@ class DAGNetwork(GatedBackbone):
         read_in_kernel: kernel of the read-in embedding. Defaults to 3.
     """
 
+    unit_kind = 'links'
+
     def __init__(self, states: str | Sequence[Sequence[int]] = 'vgg16', flow_constant: int = 5, in_channels: int = 3,
                  width_multiplier: float = 1.0, read_out_channels: int | None = None,
                  read_out_stride: int | None = None, read_in_kernel: int = 3):

@@ -98,6 +98,8 @@ class ModularNetwork(GatedBackbone):
             mean's denominator (see ``mean_of_active``). Defaults to True.
     """
 
+    unit_kind = 'components'
+
     def __init__(self, layers: Sequence[dict], in_channels: int = 1, stem_channels: int | None = None,
                  norm_groups: int | None = None, padding: bool = True, vector_input: bool = False,
                  count_gradient: bool = True):

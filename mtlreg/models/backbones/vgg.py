@@ -56,8 +56,14 @@ class VGG16BN(GatedBackbone):
         self.out_channels = c_in
         self.output_stride = output_stride
 
+    units_always_skippable = False  # a layer that changes the channel count cannot be skipped
+
     def unit_names(self) -> list[str]:
         return [f'units.{i}' for i in range(len(self.units))]
+
+    def skippable_units(self) -> torch.Tensor:
+        """The conv layers whose input and output channels agree (their skip is the identity)."""
+        return torch.tensor([unit[0].in_channels == unit[0].out_channels for unit in self.units])
 
     def forward(self, x: torch.Tensor, gates: torch.Tensor | None = None) -> torch.Tensor:
         self.check_gates(gates)

@@ -52,6 +52,9 @@ class AdaSharePolicy(BasePolicy):
         regularizer_form: ``'paper'`` or ``'official_code'``. Defaults to 'paper'.
     """
 
+    drives = ('blocks',)
+    skips_units = True
+
     def __init__(self, task_names: Sequence[str], unit_grid: Sequence[int], init: str = 'equal',
                  sampling: str = 'soft', temperature: float = 5.0, sparsity_weight: float = 0.0,
                  sharing_weight: float = 0.0, regularizer_form: str = 'paper'):

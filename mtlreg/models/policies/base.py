@@ -50,6 +50,13 @@ class BasePolicy(nn.Module):
         unit_grid: the backbone's unit grid.
     """
 
+    #: the backbone unit kinds (``GatedBackbone.unit_kind``) the policy can drive; None: any
+    drives: tuple[str, ...] | None = None
+    #: whether the policy gates units at all (a policy that never does also drives task-conditioned backbones)
+    gates_units: bool = True
+    #: whether the search may switch any unit off for a task (the backbone must be able to skip it)
+    skips_units: bool = False
+
     def __init__(self, task_names: Sequence[str], unit_grid: Sequence[int]):
         super().__init__()
         self.task_names = list(task_names)

@@ -44,6 +44,8 @@ class DAGPolicy(BasePolicy):
             ``dict(method='flow')``.
     """
 
+    drives = ('links',)
+
     def __init__(self, task_names: Sequence[str], unit_grid: Sequence[int], squeeze_weight: float = 0.05,
                  budget: float = 0.0, reduction: dict | None = None):
         super().__init__(task_names, unit_grid)

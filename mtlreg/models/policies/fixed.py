@@ -14,6 +14,8 @@ from .policy_file import load_policy_mask
 class SharedBottomPolicy(BasePolicy):
     """Every unit on for every task: hard parameter sharing (Caruana, 1997)."""
 
+    gates_units = False
+
     def policy_gates(self, task: str) -> None:
         return None
 

@@ -38,6 +38,8 @@ class GumbelMatrixPolicy(BasePolicy):
         eval_sampling: sample the allocation in evaluation. Defaults to False.
     """
 
+    drives = ('components',)
+
     def __init__(self, task_names: Sequence[str], unit_grid: Sequence[int], p_init: float = 0.5,
                  temperature: float = 1.0, budget: float | None = None, budget_weight: float = 1.0,
                  eval_sampling: bool = False):
