@@ -72,7 +72,7 @@ def main(argv=None):
                   max_abs_difference_onnxruntime=onnx_error)
     write_json_atomic(osp.join(args.out, 'report.json'), report)
     save_png(osp.join(args.out, 'sharing_tree.png'),
-             sharing_tree_image(report['sharing'], compact.task_names, title='compact network: shared units'))
+             sharing_tree_image(report['sharing'], compact.task_names))
     for line in report_lines(report):
         print(line)
     print(f'max |compact − supernet| on a zero input: {error:.2e}; max |onnxruntime − compact|: {onnx_error:.2e}')

@@ -22,12 +22,19 @@ def _flops(fn) -> int:
 
 
 def sharing_groups(compact: CompactMultiTaskModel) -> list[dict]:
-    """Per node of the compact backbone: its unit and the tasks whose path runs through it."""
+    """Per node of the compact backbone: its unit, its parent (a tree) or depth (a DAG's state), and the
+    tasks whose path runs through it."""
     backbone = compact.backbone
+    tree = hasattr(backbone, 'leaves')  # a prefix tree (sequential, modular); else a DAG of states
+    needed = {t: needed_nodes(backbone.nodes, [backbone.leaves[t]]) if tree else backbone.needed([t])
+              for t in backbone.task_names}
     rows = []
     for n, node in enumerate(backbone.nodes):
-        tasks = [t for t in backbone.task_names if n in needed_nodes(backbone.nodes, [backbone.leaves[t]])]
-        rows.append(dict(node=n, parent=node[0], unit=backbone.node_label(n), tasks=tasks))
+        tasks = [t for t in backbone.task_names if n in needed[t]]
+        row = dict(node=n, parent=node[0] if tree else -1, unit=backbone.node_label(n), tasks=tasks)
+        if not tree:
+            row['depth'] = node[0]  # the state's place in the DAG's order (states count from 1)
+        rows.append(row)
     return rows
 
 

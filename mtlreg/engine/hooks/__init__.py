@@ -17,3 +17,6 @@ __all__ += ['SafeCheckpointHook', 'DivergenceGuardHook']
 from .task_data_check_hook import TaskDataCheckHook
 
 __all__ += ['TaskDataCheckHook']
+from .test_metrics_visualizer_hook import TestMetricsVisualizerHook
+
+__all__ += ['TestMetricsVisualizerHook']

@@ -7,7 +7,8 @@ from mmengine.hooks import Hook
 
 from mtlreg.models.policies.policy_file import save_policy
 from mtlreg.registry import HOOKS
-from mtlreg.visualization import policy_heatmap, save_png
+from mtlreg.visualization import decision_heatmap, policy_heatmap, save_png
+from mtlreg.visualization.sharing_tree import sharing_tree_image
 from .hook_utils import model_submodule, unwrap_model
 
 
@@ -21,7 +22,9 @@ class PolicyVisualizationHook(Hook):
     ``policy_probabilities`` (TensorBoard with the default backends) and the
     scalars ``policy/<task>/mean`` (the task's mean execute probability). After
     training, ``<work_dir>/policy/policy_final.json`` and ``.png`` hold the
-    discrete policy the model ends with and the search probabilities behind it.
+    discrete policy the model ends with and the search probabilities behind it (the decision
+    outlined), and ``sharing_tree.png`` which tasks share which unit; both pictures also go to the
+    visualiser (``policy_final``, ``sharing_tree``).
 
     Args:
         interval: iterations between pictures, or ``'cycle'``. Defaults to 'cycle'.
@@ -52,7 +55,8 @@ class PolicyVisualizationHook(Hook):
             return
         probs = policy.probabilities().detach().cpu().reshape(len(policy.task_names), -1)
         image = policy_heatmap(probs.numpy(), policy.task_names, self._units(runner),
-                               title=f'probabilities, iteration {runner.iter + 1}')
+                               title=f'{type(policy).__name__}: probability that a task runs a unit, '
+                                     f'iteration {runner.iter + 1}', value_label='probability of running the unit')
         runner.visualizer.add_image('policy_probabilities', image, step=runner.iter + 1)
         runner.visualizer.add_scalars({f'policy/{t}/mean': float(probs[k].mean())
                                        for k, t in enumerate(policy.task_names)}, step=runner.iter + 1)
@@ -65,6 +69,28 @@ class PolicyVisualizationHook(Hook):
         # the probabilities the search ended with (for a fixed policy, those it was derived from)
         save_policy(path, policy.task_names, mask.numpy(), policy.search_probabilities().detach().cpu().numpy(),
                     units, mode=policy.mode, iteration=runner.iter)
-        save_png(path[:-len('.json')] + '.png',
-                 policy_heatmap(mask.float().numpy(), policy.task_names, units, title='final policy'))
+        probabilities = policy.search_probabilities().detach().cpu().reshape(len(policy.task_names), -1).numpy()
+        image = decision_heatmap(probabilities, mask.numpy(), policy.task_names, units,
+                                 title=f'final policy: the search\'s probabilities, the discrete decision '
+                                       f'outlined (iteration {runner.iter})')
+        save_png(path[:-len('.json')] + '.png', image)
+        runner.visualizer.add_image('policy_final', image, step=runner.iter)
+        tree = self._sharing_tree(runner, mask)
+        if tree is not None:
+            save_png(osp.join(runner.work_dir, 'policy', 'sharing_tree.png'), tree)
+            runner.visualizer.add_image('sharing_tree', tree, step=runner.iter)
         runner.logger.info(f'Final policy saved to {path}')
+
+    @staticmethod
+    def _sharing_tree(runner, mask):
+        """The sharing tree of the discrete policy, where the backbone describes its compact execution."""
+        from mtlreg.compact import can_compile, compile_model
+        from mtlreg.compact.report import sharing_groups
+        model = unwrap_model(runner)
+        if not hasattr(model, 'backbone') or getattr(model, 'task_conditioned', False) or \
+                not can_compile(model.backbone):
+            return None
+        compact = compile_model(model, mask)
+        return sharing_tree_image(sharing_groups(compact), list(model.task_names),
+                                  title='final policy: one column per task; a box across columns runs once for '
+                                        'those tasks; a gap is a skipped unit')

@@ -11,7 +11,7 @@ from mmengine.logging import print_log
 
 from mtlreg.models.policies.policy_file import save_policy
 from mtlreg.registry import HOOKS, MODELS
-from mtlreg.visualization import policy_heatmap, save_png
+from mtlreg.visualization import decision_heatmap, save_png
 from .hook_utils import check_stage, clear_optimizer_states, model_submodule, stage_names, unwrap_model
 
 
@@ -191,14 +191,9 @@ class DiscretizePolicyHook(Hook):
             path = osp.join(runner.work_dir, 'policy', f'policy_sample{i}.json')
             save_policy(path, policy.task_names, mask.cpu().numpy(), probs.numpy(), units,
                         discretize=self.discretize_cfg, seed=self.seed + i, iteration=runner.iter)
-            flat = mask.float().cpu().reshape(len(policy.task_names), -1).numpy()
-            shown = [j for j, u in enumerate(units or []) if u]  # a sparse grid: only the entries with a unit
-            if units and len(shown) < len(units):
-                flat, names = flat[:, shown], [units[j] for j in shown]
-            else:
-                names = units
             save_png(path[:-len('.json')] + '.png',
-                     policy_heatmap(flat, policy.task_names, names, title=f'discrete policy, sample {i}'))
+                     decision_heatmap(probs.numpy(), mask.cpu().numpy(), policy.task_names, units,
+                                      title=f'discrete policy, sample {i}: probabilities, the decision outlined'))
         chosen = masks[self.use_sample]
         policy.fix(chosen)
         rows = '; '.join(f'{t}: {"".join(str(int(v)) for v in chosen[k].flatten())}'

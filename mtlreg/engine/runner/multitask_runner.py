@@ -28,7 +28,8 @@ from .resume_candidates import resume_candidates, stale_partial_files
 
 _EVALUATOR_KEYS = ('val_evaluator', 'test_evaluator')
 #: hooks every run gets unless its config sets ``default_hooks.<name> = None``
-DEFAULT_GUARDS = {'divergence': 'DivergenceGuardHook', 'task_data_check': 'TaskDataCheckHook'}
+DEFAULT_HOOKS = {'divergence': 'DivergenceGuardHook', 'task_data_check': 'TaskDataCheckHook',
+                  'test_metrics': 'TestMetricsVisualizerHook'}
 
 
 def resolve_task_config(cfg: Config) -> Config:
@@ -117,9 +118,10 @@ class MultiTaskRunner(Runner):
       skipping (and reporting) broken ones and removing temporary files of interrupted saves;
     * checkpoints carry every random generator's state, and the training loop restores it after
       skipping the data already seen, so a resumed run continues with the same losses;
-    * a :class:`~mtlreg.engine.hooks.DivergenceGuardHook` and a
-      :class:`~mtlreg.engine.hooks.TaskDataCheckHook` run unless their ``default_hooks`` entry
-      (``divergence``, ``task_data_check``) is set to None.
+    * a :class:`~mtlreg.engine.hooks.DivergenceGuardHook`, a
+      :class:`~mtlreg.engine.hooks.TaskDataCheckHook` and a
+      :class:`~mtlreg.engine.hooks.TestMetricsVisualizerHook` run unless their ``default_hooks``
+      entry (``divergence``, ``task_data_check``, ``test_metrics``) is set to None.
     """
 
     def __init__(self, *args, **kwargs):
@@ -168,7 +170,7 @@ class MultiTaskRunner(Runner):
         hooks = cfg.get('default_hooks')
         if hooks is None:
             cfg.default_hooks = hooks = {}
-        for name, hook in DEFAULT_GUARDS.items():  # on by default; default_hooks.<name> = None turns one off
+        for name, hook in DEFAULT_HOOKS.items():  # on by default; default_hooks.<name> = None turns one off
             if name not in hooks:
                 hooks[name] = dict(type=hook)
             elif hooks[name] is None:
