@@ -11,15 +11,16 @@ import argparse
 import os
 import os.path as osp
 
-from mtlreg.utils.cli import ConfigOptionsAction, run_tool
+from mtlreg.utils.cli import ConfigOptionsAction, directory_path, positive_int, run_tool
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Export the compact network of a trained discrete policy')
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint of the trained model (its policy fixed or discretised)')
-    parser.add_argument('--out', required=True, help='directory for the compact model and its report')
-    parser.add_argument('--input-shape', nargs=3, type=int, metavar=('C', 'H', 'W'),
+    parser.add_argument('--out', required=True, type=directory_path,
+                        help='directory for the compact model and its report')
+    parser.add_argument('--input-shape', nargs=3, type=positive_int, metavar=('C', 'H', 'W'),
                         help='input of the FLOP count and the export (default: the first test input)')
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='unpickle the checkpoint in full (only for a file you trust: unpickling can run code); '

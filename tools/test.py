@@ -10,12 +10,12 @@ from mtlreg.utils.cli import run_tool  # noqa: E402  (light: no torch, no MMEngi
 
 
 def parse_args(argv=None):
-    from mtlreg.utils.cli import ConfigOptionsAction
+    from mtlreg.utils.cli import ConfigOptionsAction, directory_path
     parser = argparse.ArgumentParser(description='Test a multi-task model')
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', help='JSON file for the metrics (default: <work dir>/test_metrics.json)')
-    parser.add_argument('--work-dir', help='directory for logs')
+    parser.add_argument('--work-dir', type=directory_path, help='directory for logs')
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='unpickle the checkpoint in full (only for a file you trust: unpickling can run code); '
                              'mtlreg\'s own checkpoints never need it')

@@ -9,10 +9,10 @@ from mtlreg.utils.cli import run_tool  # noqa: E402  (light: no torch, no MMEngi
 
 
 def parse_args(argv=None):
-    from mtlreg.utils.cli import ConfigOptionsAction
+    from mtlreg.utils.cli import ConfigOptionsAction, directory_path
     parser = argparse.ArgumentParser(description='Train a multi-task model')
     parser.add_argument('config', help='config file')
-    parser.add_argument('--work-dir', help='directory for logs and checkpoints')
+    parser.add_argument('--work-dir', type=directory_path, help='directory for logs and checkpoints')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from a checkpoint PATH, or from the newest one of the work dir that loads (auto)')
     parser.add_argument('--amp', action='store_true', help='mixed precision (bfloat16 autocast on the CPU)')
@@ -72,12 +72,13 @@ def main():
     from mmengine.runner import Runner
 
     from mtlreg.engine.config_loading import load_config
-    from mtlreg.engine.config_validation import validate_config
+    from mtlreg.engine.config_validation import check_required, validate_config
     from mtlreg.engine.dist import init_cpu_process_group_if_needed
     from mtlreg.registry import RUNNERS
     from mtlreg.utils import register_all_modules
     register_all_modules()
-    cfg = load_config(args.config, args.cfg_options, validate=False)
+    cfg = load_config(args.config, args.cfg_options)  # checked as written, before --fast-dev-run shrinks it
+    check_required(cfg)
     cfg = merge_args(cfg, args)
     validate_config(cfg)
     init_cpu_process_group_if_needed(cfg.launcher)

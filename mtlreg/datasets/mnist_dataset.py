@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import gzip
-import os
 import os.path as osp
 import zlib
 from typing import Sequence

@@ -15,7 +15,7 @@ def load_config(path: str, cfg_options: dict | None = None, validate: bool = Tru
                           'configs/adashare/scenes_5task.py', doc='README.md#run-any-config')
     try:
         cfg = Config.fromfile(path)
-    except (SyntaxError, NameError, ImportError, KeyError, TypeError, ValueError, AssertionError) as err:
+    except Exception as err:  # noqa: B902 - any failure to read the file (Python or YAML) names it
         raise ConfigError(f'cannot be read: {type(err).__name__}: {err}', where=path,
                           doc='README.md#run-any-config') from err
     if cfg_options:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import math
 import numbers
 import os.path as osp
 from typing import Any, Iterator, Mapping
@@ -91,6 +92,33 @@ def _positive_number(value, where: str) -> None:
         raise ConfigError(f'is {value!r} ({type(value).__name__})', where=where, expected='a number > 0')
 
 
+def _finite_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+#: settings that must be numbers > 0 wherever they appear in a model or hook config
+POSITIVE_SETTINGS = ('width_multiplier', 'temperature', 'decay')
+
+
+def _check_settings(node, where: str) -> None:
+    """Named settings anywhere in a model or hook config: POSITIVE_SETTINGS > 0, ``*_weight`` >= 0."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            here = f'{where}.{key}'
+            if key in POSITIVE_SETTINGS and value is not None and not isinstance(value, (Mapping, list, tuple)):
+                if not _finite_number(value) or value <= 0:
+                    raise ConfigError(f'is {value!r}', where=here, expected='a finite number > 0')
+            elif isinstance(key, str) and key.endswith('_weight') and value is not None and not isinstance(
+                    value, (Mapping, list, tuple, str)):
+                if not _finite_number(value) or value < 0:
+                    raise ConfigError(f'is {value!r}', where=here, expected='a finite number >= 0')
+            else:
+                _check_settings(value, here)
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            _check_settings(value, f'{where}[{i}]')
+
+
 def _bool(cfg: Mapping, key: str) -> None:
     if key in cfg and cfg[key] is not None and not isinstance(cfg[key], bool):
         raise ConfigError(f'is {cfg[key]!r}', where=key, expected='True or False')
@@ -156,9 +184,28 @@ def check_values(cfg: Mapping) -> None:
         _check_sizes(loader.get('dataset'), f'{key}.dataset')
     wrapper = cfg.get('optim_wrapper')
     if isinstance(wrapper, Mapping):
+        from mmengine.registry import OPTIMIZERS
         for where, optimizer in _optimizer_configs(wrapper, 'optim_wrapper'):
             if 'lr' in optimizer:
                 _positive_number(optimizer['lr'], f'{where}.lr')
+            kind = optimizer.get('type')
+            if isinstance(kind, str) and OPTIMIZERS.get(kind) is None:
+                raise ConfigError(f'{kind!r} is not an optimiser{did_you_mean(kind, OPTIMIZERS.module_dict)}',
+                                  where=f'{where}.type', expected='a torch.optim class, e.g. SGD, Adam, AdamW')
+    for key in ('model', 'named_hooks', 'custom_hooks'):
+        _check_settings(cfg.get(key), key)
+    seed = (cfg.get('randomness') or {}).get('seed') if isinstance(cfg.get('randomness'), Mapping) else None
+    if seed is not None and (not _is_int(seed) or seed < 0):
+        raise ConfigError(f'is {seed!r}', where='randomness.seed', expected='an integer >= 0, or None')
+    checkpoint = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if isinstance(checkpoint, Mapping):
+        for key, minimum in (('interval', -1), ('max_keep_ckpts', -1)):
+            if key in checkpoint and not (_is_int(checkpoint[key]) and checkpoint[key] >= minimum):
+                raise ConfigError(f'is {checkpoint[key]!r}', where=f'default_hooks.checkpoint.{key}',
+                                  expected='an integer (-1: every / keep all)')
+    work_dir = cfg.get('work_dir')
+    if isinstance(work_dir, str) and osp.exists(work_dir) and not osp.isdir(work_dir):
+        raise ConfigError('is a file', where=f'work_dir {work_dir!r}', expected='a directory (or a path to create)')
     for key in ('trust_checkpoint', 'allow_partial_load', 'test_after_train'):
         _bool(cfg, key)
     which = cfg.get('test_checkpoint', 'last')
@@ -175,11 +222,24 @@ def check_values(cfg: Mapping) -> None:
         for name, spec in tasks.items():
             if isinstance(spec, Mapping) and 'weight' in spec:
                 weight = spec['weight']
-                if isinstance(weight, bool) or not isinstance(weight, numbers.Real) or weight < 0:
-                    raise ConfigError(f'is {weight!r}', where=f'tasks.{name}.weight', expected='a number >= 0')
+                if not _finite_number(weight) or weight < 0:
+                    raise ConfigError(f'is {weight!r}', where=f'tasks.{name}.weight', expected='a finite number >= 0')
             if isinstance(spec, Mapping) and 'label' in spec and not isinstance(spec['label'], str):
                 raise ConfigError(f'is {spec["label"]!r}', where=f'tasks.{name}.label',
                                   expected='the name of the label key in a batch')
+
+
+#: what a training config cannot do without
+TRAINING_KEYS = ('model', 'train_dataloader', 'train_cfg', 'optim_wrapper')
+
+
+def check_required(cfg: Mapping, keys=TRAINING_KEYS) -> None:
+    """The keys a run needs are there."""
+    missing = [k for k in keys if cfg.get(k) is None]
+    if missing:
+        raise ConfigError(f'has no {", ".join(missing)}', where='config',
+                          expected=f'a config with {", ".join(keys)} (inherit one, e.g. _base_ = '
+                                   "['../baselines/shared_bottom_resnet18_scenes-5task.py'])")
 
 
 def validate_config(cfg: Mapping) -> None:

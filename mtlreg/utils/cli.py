@@ -53,6 +53,24 @@ def run_tool(main: Callable[[], object]) -> None:
         sys.exit(2 if isinstance(err, MtlregError) else 1)
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'expected an integer >= 1, got {text!r}')
+    return value
+
+
+def directory_path(text: str) -> str:
+    """An argparse type: a directory, existing or to be created (not a file)."""
+    if os.path.exists(text) and not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f'{text!r} is a file; expected a directory (existing or to create)')
+    return text
+
+
 _PAIRS = {'[': ']', '(': ')', '{': '}'}
 
 

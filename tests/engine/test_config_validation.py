@@ -72,6 +72,13 @@ def test_cfg_options_may_not_add_unknown_top_level_keys(baseline):
     ({'tasks.seg.weight': -1}, ['tasks.seg.weight: is -1']),
     ({'tasks.depth.label': 3}, ['tasks.depth.label: is 3']),
     ({'load_from': 'no/such.pth'}, ["load_from: 'no/such.pth' is not a file"]),
+    ({'model.backbone.width_multiplier': 0}, ['model.backbone.width_multiplier: is 0', 'a finite number > 0']),
+    ({'optim_wrapper.optimizer.type': 'Adamm'}, ["optim_wrapper.optimizer.type: 'Adamm' is not an optimiser",
+                                                 "did you mean 'Adam'"]),
+    ({'randomness.seed': 'abc'}, ["randomness.seed: is 'abc'"]),
+    ({'tasks.seg.weight': float('inf')}, ['tasks.seg.weight: is inf', 'a finite number >= 0']),
+    ({'default_hooks.checkpoint.interval': 'abc'}, ["default_hooks.checkpoint.interval: is 'abc'"]),
+    ({'default_hooks.checkpoint.max_keep_ckpts': 1.5}, ['default_hooks.checkpoint.max_keep_ckpts: is 1.5']),
 ])
 def test_core_values_are_checked(baseline, options, fragments):
     _fails(baseline, options, *fragments)
@@ -81,9 +88,20 @@ def test_core_values_are_checked(baseline, options, fragments):
     ({'optim_wrapper.arch.optimizer.lr': 'fast'}, ["optim_wrapper.arch.optimizer.lr: is 'fast'"]),
     ({'train_cfg.stages.search.iters': 0}, ['stages[1].iters (search)', 'positive int']),
     ({'train_cfg.dataloaders.train1.batch_size': 0}, ['train_cfg.dataloaders.train1.batch_size: is 0']),
+    ({'model.policy.temperature': -1}, ['model.policy.temperature: is -1']),
+    ({'model.policy.sparsity_weight': -5}, ['model.policy.sparsity_weight: is -5', 'a finite number >= 0']),
+    ({'named_hooks.temperature.decay': -0.75}, ['named_hooks.temperature.decay: is -0.75']),
 ])
 def test_staged_configs_are_checked(staged, options, fragments):
     _fails(staged, options, *fragments)
+
+
+def test_a_work_dir_that_is_a_file_and_a_config_without_a_model_are_named(tmp_path, baseline):
+    from mtlreg.engine.config_validation import check_required
+    (tmp_path / 'file').write_text('')
+    _fails(baseline, {'work_dir': str(tmp_path / 'file')}, 'is a file', 'a directory')
+    with pytest.raises(ConfigError, match='config: has no model, train_dataloader, train_cfg, optim_wrapper'):
+        check_required(Config({}))
 
 
 def test_load_config_names_a_missing_or_broken_file(tmp_path):
@@ -93,6 +111,10 @@ def test_load_config_names_a_missing_or_broken_file(tmp_path):
     broken.write_text('model = dict(type=\n')
     with pytest.raises(ConfigError, match='broken.py: cannot be read: SyntaxError'):
         load_config(str(broken))
+    yaml = tmp_path / 'broken.yaml'
+    yaml.write_text('model: [1, 2\n')
+    with pytest.raises(ConfigError, match='broken.yaml: cannot be read'):
+        load_config(str(yaml))
 
 
 @pytest.mark.parametrize('item,fragment', [

@@ -64,7 +64,9 @@ def test_a_nan_label_names_its_task_and_the_step_is_not_applied(tmp_path):
 
 
 def test_bad_steps_within_the_allowance_are_skipped_and_training_goes_on(tmp_path):
-    runner = MultiTaskRunner.from_cfg(_cfg(tmp_path, at=2, what='edge', max_skipped_steps=1))
+    cfg = _cfg(tmp_path, at=2, what='edge')
+    cfg.default_hooks.divergence = dict(max_skipped_steps=1)  # as --cfg-options sets it: no type
+    runner = MultiTaskRunner.from_cfg(cfg)
     runner.train()
     assert runner.iter == 6
     log = open(runner.logger.log_file).read()
@@ -99,9 +101,10 @@ def test_no_checkpoint_with_non_finite_weights_is_written_and_test_refuses_them(
     runner.train()
     with torch.no_grad():
         runner.model.heads['seg'].branches[0][-1].weight[0].fill_(math.inf)
-    with pytest.raises(DivergenceError, match='non-finite values .*heads.seg'):
+    with pytest.raises(DivergenceError, match='non-finite values .*heads.seg') as info:
         runner.save_checkpoint(str(tmp_path), 'iter_3.pth')
     assert not (tmp_path / 'iter_3.pth').exists()
+    assert info.value.hint.endswith('iter_2.pth')  # the newest file that exists
     with pytest.raises(DivergenceError, match='non-finite weights .*test metrics would be meaningless'):
         runner.test()
 

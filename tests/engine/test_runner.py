@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from mtlreg.utils.errors import CheckpointError
+from mtlreg.utils.errors import CheckpointError, ConfigError
 from mtlreg.engine.runner import MultiTaskRunner, load_checkpoint_file, resolve_task_config
 from .tiny import tiny_cfg
 
@@ -28,7 +28,7 @@ def test_tasks_reach_model_and_evaluators(tmp_path):
 def test_missing_tasks_key_is_named(tmp_path):
     cfg = tiny_cfg(tmp_path)
     cfg._cfg_dict.pop('tasks')
-    with pytest.raises(KeyError, match='missing key "tasks"'):
+    with pytest.raises(ConfigError, match='tasks: missing'):
         resolve_task_config(cfg)
 
 

@@ -2,7 +2,6 @@
 import re
 
 import pytest
-import torch
 
 from mtlreg.models import MultiTaskModel
 from mtlreg.models.backbones import GatedBackbone

@@ -22,18 +22,18 @@ import os
 import statistics
 import time
 
-from mtlreg.utils.cli import ConfigOptionsAction, run_tool
+from mtlreg.utils.cli import ConfigOptionsAction, positive_int, run_tool
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Inference latency of the compact model against the alternatives')
     parser.add_argument('config')
     parser.add_argument('checkpoint')
-    parser.add_argument('--batch-size', type=int, default=1)
-    parser.add_argument('--input-size', nargs=2, type=int, metavar=('H', 'W'),
+    parser.add_argument('--batch-size', type=positive_int, default=1)
+    parser.add_argument('--input-size', nargs=2, type=positive_int, metavar=('H', 'W'),
                         help='default: the size of the first test input')
-    parser.add_argument('--threads', type=int, help='torch threads (default: torch\'s)')
-    parser.add_argument('--repeats', type=int, default=30)
+    parser.add_argument('--threads', type=positive_int, help='torch threads (default: torch\'s)')
+    parser.add_argument('--repeats', type=positive_int, default=30)
     parser.add_argument('--warmup', type=int, default=5)
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='unpickle the checkpoint in full (only for a file you trust: unpickling can run code)')

@@ -102,11 +102,18 @@ class SafeCheckpointHook(MMEngineCheckpointHook):
                 self.keep_ckpt_ids.append(step)
                 runner.message_hub.update_info('keep_ckpt_ids', list(self.keep_ckpt_ids))
             filename = self.filename_tmpl.format(step)
-            self.last_ckpt = self.file_backend.join_path(self.out_dir, filename)
-            runner.message_hub.update_info('last_ckpt', self.last_ckpt)
-            runner.save_checkpoint(self.out_dir, filename, self.file_client_args, save_optimizer=self.save_optimizer,
-                                   save_param_scheduler=self.save_param_scheduler, meta=meta,
-                                   by_epoch=self.by_epoch, backend_args=self.backend_args, **self.args)
+            previous = runner.message_hub.get_info('last_ckpt')
+            path = self.file_backend.join_path(self.out_dir, filename)
+            runner.message_hub.update_info('last_ckpt', path)  # stored in the checkpoint: the file itself
+            try:
+                runner.save_checkpoint(self.out_dir, filename, self.file_client_args,
+                                       save_optimizer=self.save_optimizer,
+                                       save_param_scheduler=self.save_param_scheduler, meta=meta,
+                                       by_epoch=self.by_epoch, backend_args=self.backend_args, **self.args)
+            except BaseException:
+                runner.message_hub.update_info('last_ckpt', previous)  # the newest file that exists
+                raise
+            self.last_ckpt = path
             if not is_main_process():
                 return
             _write_last_checkpoint(runner.work_dir, self.last_ckpt)

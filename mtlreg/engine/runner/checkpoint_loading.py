@@ -48,7 +48,7 @@ def load_checkpoint_file(filename: str, map_location='cpu', trusted: bool = Fals
             'mtlreg loads tensors and plain containers only', where=filename,
             hint='if you trust this file and where it came from, pass --trust-checkpoint '
                  '(or set trust_checkpoint=True in the config)') from err
-    except (RuntimeError, EOFError, OSError, ValueError) as err:
+    except (RuntimeError, EOFError, OSError, ValueError, IndexError, KeyError, AttributeError, TypeError) as err:
         raise UnreadableCheckpointError(
             f'cannot be read: truncated, empty or corrupt ({_first_line(err) or type(err).__name__})',
             where=filename) from err

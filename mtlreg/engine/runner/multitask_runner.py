@@ -16,11 +16,11 @@ from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from mtlreg.engine.dist import default_model_wrapper_cfg
 from mtlreg.engine.quiet_console import QuietConsoleFilter
-from mtlreg.engine.nonfinite import model_nonfinite_tensors
+from mtlreg.engine.nonfinite import model_nonfinite_tensors, nonfinite_tensors
 from mtlreg.registry import RUNNERS
 from mtlreg.utils.atomic_io import PARTIAL_SUFFIX, fsync_dir
 from mtlreg.utils.crash_points import crash_point
-from mtlreg.utils.errors import DivergenceError
+from mtlreg.utils.errors import ConfigError, DivergenceError
 from .checkpoint_codec import encode
 from .checkpoint_loading import UnreadableCheckpointError, check_matches, load_checkpoint_file, state_dict_of
 from .random_state import get_random_state
@@ -43,8 +43,8 @@ def resolve_task_config(cfg: Config) -> Config:
     tasks = cfg.get('tasks')
     if tasks is None:
         if 'model' in cfg and 'tasks' not in cfg.model and cfg.model.get('type') == 'MultiTaskModel':
-            raise KeyError('config: missing key "tasks" (the task declarations: '
-                           'tasks = dict(<name>=dict(head=..., loss=..., metric=..., weight=...)))')
+            raise ConfigError('missing', where='tasks', expected='the task declarations: '
+                              'tasks = dict(<name>=dict(head=..., loss=..., metric=..., weight=...))')
         return cfg
     if 'model' in cfg and isinstance(cfg.model, dict):
         cfg.model.setdefault('tasks', tasks)
@@ -175,6 +175,8 @@ class MultiTaskRunner(Runner):
                 hooks[name] = dict(type=hook)
             elif hooks[name] is None:
                 hooks.pop(name)
+            elif isinstance(hooks[name], dict):  # e.g. --cfg-options default_hooks.divergence.max_skipped_steps=3
+                hooks[name].setdefault('type', hook)
         log_processor = cfg.get('log_processor')
         if log_processor is None:
             cfg.log_processor = dict(type='MultiTaskLogProcessor')
@@ -254,6 +256,10 @@ class MultiTaskRunner(Runner):
         checkpoint = load_checkpoint_file(filename, map_location, trusted=self.trust_checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else self.model
         check_matches(model, state_dict_of(checkpoint), filename, allow_partial=self.allow_partial_load)
+        bad = nonfinite_tensors(state_dict_of(checkpoint).items())
+        if bad:
+            raise UnreadableCheckpointError(f'holds non-finite weights ({", ".join(bad)})', where=filename,
+                                            expected='a checkpoint of a run that had not diverged')
         if self._resuming:
             self.pending_random_state = checkpoint.get('meta', {}).get('random_state')
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)

@@ -35,9 +35,15 @@ def resume_candidates(work_dir: str) -> tuple[list[str], list[str]]:
     notes, candidates = [], []
     pointer = osp.join(work_dir, LAST_CHECKPOINT)
     if osp.isfile(pointer):
-        with open(pointer) as f:
-            named = f.read().strip()
-        if not named:
+        try:
+            with open(pointer) as f:
+                named = f.read().strip()
+        except (OSError, UnicodeDecodeError):
+            named = None
+            notes.append(f'{pointer} cannot be read as text')
+        if named is None:
+            pass
+        elif not named:
             notes.append(f'{pointer} is empty')
         elif not inside(named, work_dir):
             notes.append(f'{pointer} names {named!r}, which lies outside the work dir: ignored')
