@@ -97,7 +97,7 @@ def _finite_number(value) -> bool:
 
 
 #: settings that must be numbers > 0 wherever they appear in a model or hook config
-POSITIVE_SETTINGS = ('width_multiplier', 'temperature', 'decay')
+POSITIVE_SETTINGS = ('width_multiplier', 'temperature', 'decay', 'channels', 'out_channels', 'num_classes')
 
 
 def _check_settings(node, where: str) -> None:
@@ -192,7 +192,7 @@ def check_values(cfg: Mapping) -> None:
             if isinstance(kind, str) and OPTIMIZERS.get(kind) is None:
                 raise ConfigError(f'{kind!r} is not an optimiser{did_you_mean(kind, OPTIMIZERS.module_dict)}',
                                   where=f'{where}.type', expected='a torch.optim class, e.g. SGD, Adam, AdamW')
-    for key in ('model', 'named_hooks', 'custom_hooks'):
+    for key in ('model', 'tasks', 'named_hooks', 'custom_hooks'):
         _check_settings(cfg.get(key), key)
     seed = (cfg.get('randomness') or {}).get('seed') if isinstance(cfg.get('randomness'), Mapping) else None
     if seed is not None and (not _is_int(seed) or seed < 0):

@@ -43,3 +43,15 @@ def test_l2_loss():
     target = torch.tensor([[0.0], [1.0]])
     assert L2Loss()(pred, target).item() == pytest.approx((1 + 4) / 2)
     assert L2Loss()(pred, target, torch.tensor([[True], [False]])).item() == pytest.approx(1.0)
+
+
+def test_cross_entropy_names_a_label_of_the_wrong_kind_or_range():
+    from mtlreg.models.losses import CrossEntropyLoss
+    from mtlreg.utils.errors import DataError
+    loss = CrossEntropyLoss()
+    pred = torch.zeros(2, 3, 4, 4)
+    with pytest.raises(DataError, match=r'the label is a float32 tensor of shape \(2, 1, 4, 4\)'):
+        loss(pred, torch.zeros(2, 1, 4, 4))
+    with pytest.raises(DataError, match='a label is 5, but the head predicts 3 classes'):
+        loss(pred, torch.full((2, 4, 4), 5))
+    assert float(loss(pred, torch.full((2, 4, 4), 255))) == 0.0  # all ignored

@@ -130,6 +130,8 @@ class MultiTaskRunner(Runner):
         self.trust_checkpoint = bool(self.cfg.get('trust_checkpoint', False))
         self.allow_partial_load = bool(self.cfg.get('allow_partial_load', False))
         self._resuming = False
+        #: the newest checkpoint this process wrote completely
+        self.last_written_checkpoint: str | None = None
         #: generator states to restore once the train loop has skipped seen data
         self.pending_random_state = None
 
@@ -195,10 +197,13 @@ class MultiTaskRunner(Runner):
         """
         bad = model_nonfinite_tensors(self.model.module if is_model_wrapper(self.model) else self.model)
         if bad:
+            final = osp.join(out_dir, filename)
+            last = self.last_written_checkpoint or self.message_hub.get_info('last_ckpt')
+            kept = last if last and last != final and osp.isfile(last) else None
             raise DivergenceError(
                 f'the weights hold non-finite values at iteration {self.iter + 1} ({", ".join(bad)}); '
-                f'{filename} was not written', where=osp.join(out_dir, filename),
-                hint=f'the last good checkpoint is kept: {self.message_hub.get_info("last_ckpt", "none yet")}')
+                f'{filename} was not written', where=final,
+                hint=f'the last good checkpoint is kept: {kept}' if kept else 'no checkpoint was written before')
         if not is_main_process():
             return
         partial = f'.{filename}{PARTIAL_SUFFIX}'
@@ -212,6 +217,7 @@ class MultiTaskRunner(Runner):
         crash_point('checkpoint_written')
         os.replace(partial_path, final)
         fsync_dir(out_dir)
+        self.last_written_checkpoint = final
         crash_point('checkpoint_renamed')
 
     def call_hook(self, fn_name: str, **kwargs) -> None:

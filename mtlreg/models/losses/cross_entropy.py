@@ -25,6 +25,8 @@ class CrossEntropyLoss(nn.Module):
 
     def __init__(self, ignore_index: int = 255, class_weight: list[float] | str | None = None):
         super().__init__()
+        if not isinstance(ignore_index, int) or isinstance(ignore_index, bool):
+            raise ValueError(f'CrossEntropyLoss: ignore_index must be an integer label value, got {ignore_index!r}')
         self.ignore_index = ignore_index
         if isinstance(class_weight, str):
             class_weight = _read_class_weights(class_weight)
@@ -32,6 +34,12 @@ class CrossEntropyLoss(nn.Module):
         self.register_buffer('class_weight', weight, persistent=False)
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        if target.dim() != pred.dim() - 1 or target.is_floating_point():
+            raise DataError(f'the label is a {str(target.dtype).replace("torch.", "")} tensor of shape '
+                            f'{tuple(target.shape)}', where='CrossEntropyLoss',
+                            expected=f'integer class ids of shape {(pred.shape[0], *pred.shape[2:])} for a '
+                                     f'prediction of shape {tuple(pred.shape)} (is the task reading the right label?)',
+                            doc='docs/datasets.md')
         target = target.long()
         if mask is not None:
             target = target.masked_fill(~mask.bool(), self.ignore_index)
