@@ -10,4 +10,5 @@ from .staged_train_loop import StagedTrainLoop
 
 __all__ = ['ArchitectureOptimWrapperConstructor', 'ArchitectureParamGroupConstructor', 'AutocastOptimWrapper',
            'StagedTrainLoop',
-           'MultiTaskIterBasedTrainLoop', 'MultiTaskValLoop', 'MultiTaskLogProcessor', 'MultiTaskDistributedDataParallel', 'MultiTaskRunner']
+           'MultiTaskIterBasedTrainLoop', 'MultiTaskValLoop', 'MultiTaskLogProcessor', 'MultiTaskDistributedDataParallel',
+           'MultiTaskRunner']

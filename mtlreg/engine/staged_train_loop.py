@@ -57,7 +57,7 @@ def parse_stages(stages: dict | list) -> list[Stage]:
         stages = [dict(cfg, name=name) if isinstance(cfg, dict) else cfg for name, cfg in stages.items()]
     if not isinstance(stages, (list, tuple)) or not stages:
         raise ConfigError('train_cfg.stages: expected a non-empty dict {name: dict(iters=..., phases=[...])} '
-                         'or list of dict(name=..., iters=..., phases=[...])')
+                          'or list of dict(name=..., iters=..., phases=[...])')
     parsed, names = [], set()
     for i, cfg in enumerate(stages):
         where = f'train_cfg.stages[{i}]'
@@ -79,7 +79,7 @@ def parse_stages(stages: dict | list) -> list[Stage]:
             unknown = set(phase) - {'dataloader', 'optim_wrapper', 'iters'}
             if unknown:
                 raise ConfigError(f'{where}.phases[{j}]: unknown keys {sorted(unknown)}; '
-                               'allowed are dataloader, optim_wrapper, iters')
+                                  'allowed are dataloader, optim_wrapper, iters')
             phase = Phase(**phase)
             if not isinstance(phase.iters, int) or phase.iters < 1:
                 raise ConfigError(f'{where}.phases[{j}].iters: expected a positive int, got {phase.iters!r}')

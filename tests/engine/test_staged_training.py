@@ -164,11 +164,13 @@ def test_best_validation_policy_is_discretised_saved_and_fixed(staged_run):
     # the scenes config keeps blocks with α >= 0.5 of the best policy
     assert record['discretize'] == {'mode': 'argmax'}
     assert torch.equal(mask, best_logits.softmax(-1)[..., 0] >= 0.5)
-    for name in ('policy_sample0.png', 'policy_final.json', 'policy_final.png'):
+    for name in ('policy_sample0.png', 'policy_final.json', 'policy_final.png', 'sharing_tree.png'):
         assert (work_dir / 'policy' / name).is_file()
-    # the heatmap once per policy epoch (2 search iterations) goes to the visualiser's backends
+    # the heatmap once per policy epoch (2 search iterations) goes to the visualiser's backends, and at
+    # the end (iteration 8) the final policy and its sharing tree
     images = sorted(p.name for p in work_dir.glob('*/vis_data/vis_image/*.png'))
-    assert images == ['policy_probabilities_4.png', 'policy_probabilities_6.png']
+    assert images == ['policy_final_8.png', 'policy_probabilities_4.png', 'policy_probabilities_6.png',
+                      'sharing_tree_8.png']
 
 
 def test_sampled_discretisation_is_the_seeded_draw_from_the_best_policy(tmp_path):

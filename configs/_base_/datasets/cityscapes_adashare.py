@@ -22,7 +22,8 @@ _search_dataloaders = dict(train1=dict(dataset=dict(_data, pipeline=_train_pipel
 # Methods that train on one split: `train` less a fixed 10 % held out for validation (the holdout never
 # trains), e.g. train_dataloader = dict(dataset={{_base_._holdout_datasets.train}}).
 _holdout = dict(_delete_=True, type='HoldoutDataset', fraction=0.1, seed=0)
-_holdout_datasets = dict(train=dict(_holdout, part='rest', dataset=dict(_data, split='train', pipeline=_train_pipeline)),
+_holdout_datasets = dict(train=dict(_holdout, part='rest',
+                                    dataset=dict(_data, split='train', pipeline=_train_pipeline)),
                         val=dict(_holdout, part='holdout', dataset=dict(_data, split='train', pipeline=_test_pipeline)))
 
 _head_channels = 256

@@ -81,7 +81,7 @@ class DivergenceGuardHook(Hook):
             finite = self._loss_finite and not (
                 grads and not bool(torch.isfinite(torch.stack(torch._foreach_norm(grads))).all()))
             self._loss_finite = True
-            if not finite:
+            if _any_rank(not finite):  # every process skips the same steps, so the replicas stay equal
                 self._step_skipped = True
                 return None
             return step(*args, **kwargs)

@@ -56,7 +56,8 @@ def check_class_range(labels: torch.Tensor, num_classes: int, ignore_index: int)
     if low < 0 or high >= num_classes:
         raise DataError(f'a label is {high if high >= num_classes else low}, but the head predicts {num_classes} '
                         f'classes (ids 0..{num_classes - 1}; {ignore_index} is ignored)',
-                        where='CrossEntropyLoss', expected='the head\'s out_channels / num_classes to cover every class',
+                        where='CrossEntropyLoss',
+                        expected='the head\'s out_channels / num_classes to cover every class',
                         doc='docs/datasets.md')
 
 
