@@ -43,7 +43,7 @@ from mtlreg.compact import load_compact_model, save_compact_model  # noqa: E402
 from mtlreg.compact.onnx_export import export_onnx, onnxruntime_outputs  # noqa: E402
 from mtlreg.compact.report import compact_report, report_lines  # noqa: E402
 from mtlreg.compact.trained_model import load_trained_model, first_test_input_shape  # noqa: E402
-from mtlreg.utils.atomic_io import write_json_atomic  # noqa: E402
+from mtlreg.utils.atomic_io import atomic_path, write_json_atomic  # noqa: E402
 from mtlreg.visualization import save_png  # noqa: E402
 from mtlreg.visualization.sharing_tree import sharing_tree_image  # noqa: E402
 
@@ -60,7 +60,8 @@ def main(argv=None):
         expected, got = model.task_outputs(x), compact(x)
     error = max(float((expected[t] - got[t]).abs().max()) for t in compact.task_names)
     exported = torch.export.export(compact, (x,))
-    torch.export.save(exported, osp.join(args.out, 'exported.pt2'))
+    with atomic_path(osp.join(args.out, 'exported.pt2')) as partial:
+        torch.export.save(exported, partial)
     onnx_path = osp.join(args.out, 'compact.onnx')
     export_onnx(compact, x, onnx_path)
     probe = torch.randn((1, *shape))

@@ -69,7 +69,7 @@ from mtlreg.grouping.costs import candidate_costs  # noqa: E402
 from mtlreg.grouping.report import describe, score_table, selection_row, table_lines  # noqa: E402
 from mtlreg.grouping.sweep import CandidateSweep, GroupingSettings  # noqa: E402
 from mtlreg.utils import register_all_modules  # noqa: E402
-from mtlreg.utils.atomic_io import write_json_atomic  # noqa: E402
+from mtlreg.utils.atomic_io import write_json_atomic, write_text_atomic  # noqa: E402
 
 TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
 BRUTE_FORCE_LIMIT = 2_000_000  # assignments of tasks to networks checked by brute force at most
@@ -196,8 +196,7 @@ def main(argv=None):
                   'selection': selection_record, 'rows': rows}
         write_json_atomic(stem + '.json', report)
         lines = table_lines(report)
-        with open(stem + '.txt', 'w') as f:
-            f.write('\n'.join(lines) + '\n')
+        write_text_atomic(stem + '.txt', '\n'.join(lines) + '\n')
         from mtlreg.visualization.grouping_plot import grouping_image
         from mtlreg.visualization.policy_plot import save_png
         save_png(stem + '.png', grouping_image(tasks, selection.networks, selection.assignment,

@@ -1,10 +1,10 @@
 """ONNX export of a compact model (torch.onnx's ``torch.export``-based exporter), checked in onnxruntime."""
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import torch
+
+from mtlreg.utils.atomic_io import atomic_path
 
 
 def export_onnx(compact: torch.nn.Module, example: torch.Tensor, path: str) -> None:
@@ -12,9 +12,8 @@ def export_onnx(compact: torch.nn.Module, example: torch.Tensor, path: str) -> N
     compact.eval()
     program = torch.onnx.export(compact, (example,), dynamo=True, input_names=['image'],
                                 output_names=list(compact.task_names), verbose=False)
-    partial = path + '.partial'
-    program.save(partial)
-    os.replace(partial, path)
+    with atomic_path(path) as partial:
+        program.save(partial)
 
 
 def onnxruntime_outputs(path: str, inputs: torch.Tensor) -> dict[str, np.ndarray]:

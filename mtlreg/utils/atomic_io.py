@@ -13,6 +13,8 @@ import os.path as osp
 import tempfile
 from typing import Iterator
 
+from .crash_points import crash_point
+
 PARTIAL_SUFFIX = '.partial'
 
 
@@ -37,11 +39,12 @@ def _umask() -> int:
 
 
 @contextlib.contextmanager
-def atomic_path(path: str) -> Iterator[str]:
+def atomic_path(path: str, crash_points: str | None = None) -> Iterator[str]:
     """A temporary path for writers that take a file name (savefig, ONNX): renamed to ``path`` at the end.
 
     The temporary file is ``.<name>.<random>.partial<ext>`` beside ``path``; it is removed when the
-    block raises.
+    block raises. ``crash_points='x'`` adds the crash points ``x_written`` (flushed, not yet renamed)
+    and ``x_renamed`` (:mod:`mtlreg.utils.crash_points`).
     """
     directory = osp.dirname(osp.abspath(path))
     os.makedirs(directory, exist_ok=True)
@@ -53,18 +56,22 @@ def atomic_path(path: str) -> Iterator[str]:
         yield partial
         with open(partial, 'rb+') as f:
             os.fsync(f.fileno())
+        if crash_points:
+            crash_point(f'{crash_points}_written')
         os.replace(partial, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.remove(partial)
         raise
     fsync_dir(directory)
+    if crash_points:
+        crash_point(f'{crash_points}_renamed')
 
 
 @contextlib.contextmanager
-def atomic_write(path: str, mode: str = 'w') -> Iterator:
+def atomic_write(path: str, mode: str = 'w', crash_points: str | None = None) -> Iterator:
     """``with atomic_write(path) as f: f.write(...)``: ``path`` appears complete or not at all."""
-    with atomic_path(path) as partial, open(partial, mode) as f:
+    with atomic_path(path, crash_points) as partial, open(partial, mode) as f:
         yield f
 
 

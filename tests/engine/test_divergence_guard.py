@@ -80,7 +80,6 @@ def test_a_skipped_step_changes_no_weight(tmp_path):
     runner = MultiTaskRunner.from_cfg(cfg)
     snapshots = []
 
-    @HOOKS.register_module(force=True)
     class _Snapshot(Hook):
         def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
             snapshots.append({k: v.clone() for k, v in runner.model.state_dict().items()

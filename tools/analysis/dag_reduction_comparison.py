@@ -23,6 +23,8 @@ import statistics
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+
+from mtlreg.utils.atomic_io import write_json_atomic
 from mtlreg.utils.cli import run_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -120,8 +122,7 @@ def main(argv=None):
     rows = collect(runs, args)
     reference = rows[0]['metric']
     out = osp.join(args.work_dir, 'summary.json')
-    with open(out, 'w') as f:
-        json.dump(rows, f, indent=2)
+    write_json_atomic(out, rows)
     print(f'\n{args.metric} on the test split after fine-tuning, by reduction (Fig. 5)')
     print(f'{"run":24s} {"target":>7s} {"sparsity":>9s} {"params":>9s} {args.metric:>12s} {"vs ref.":>9s}')
     for r in rows:

@@ -24,6 +24,7 @@ import numpy as np  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from mtlreg.datasets.scenes import CLASSES, PALETTE, SceneRenderer  # noqa: E402
+from mtlreg.utils.atomic_io import atomic_path  # noqa: E402
 
 COLUMNS = ('RGB', 'semantic', 'depth', 'normal', 'edge', 'keypoint')
 
@@ -59,7 +60,8 @@ def plot_samples(renderer: SceneRenderer, indices: list, out: str) -> None:
     handles = [Patch(color=np.array(c) / 255, label=name) for name, c in zip(CLASSES, PALETTE)]
     fig.legend(handles=handles, loc='lower center', ncol=len(CLASSES), fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
-    fig.savefig(out, dpi=100)
+    with atomic_path(out) as partial:
+        fig.savefig(partial, dpi=100, format='png')
     plt.close(fig)
 
 

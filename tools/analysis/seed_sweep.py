@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from mtlreg.utils.atomic_io import write_json_atomic
 from mtlreg.utils.cli import run_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -121,9 +122,7 @@ def main():
             future.result()
     summary = [summarise(c, args.seeds, args, expected) for c in args.configs]
     out = args.out or osp.join(args.work_dir, 'summary.json')
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    with open(out, 'w') as f:
-        json.dump(summary, f, indent=2)
+    write_json_atomic(out, summary)
     print(f'\n{args.metric} on the test split over seeds {args.seeds}')
     print(f'{"config":48s} {"mean":>9s} {"std":>8s} {"active":>7s} {"distinct":>8s} {"groups ok":>9s}')
     for s in summary:

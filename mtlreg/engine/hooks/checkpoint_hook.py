@@ -10,7 +10,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook as MMEngineCheckpointHook
 
 from mtlreg.registry import HOOKS
-from mtlreg.utils.atomic_io import PARTIAL_SUFFIX, fsync_dir
+from mtlreg.utils.atomic_io import atomic_write
 from mtlreg.utils.crash_points import crash_point
 
 #: the points of one save, in order, at which ``MTLREG_CRASH_AT`` can kill the process (tests)
@@ -123,13 +123,5 @@ class SafeCheckpointHook(MMEngineCheckpointHook):
 
 def _write_last_checkpoint(work_dir: str, checkpoint: str) -> None:
     """Replace ``work_dir/last_checkpoint`` (the path of the newest checkpoint) atomically."""
-    target = osp.join(work_dir, 'last_checkpoint')
-    partial = osp.join(work_dir, f'.last_checkpoint{PARTIAL_SUFFIX}')
-    with open(partial, 'w') as f:
+    with atomic_write(osp.join(work_dir, 'last_checkpoint'), crash_points='last_checkpoint') as f:
         f.write(checkpoint)
-        f.flush()
-        os.fsync(f.fileno())
-    crash_point('last_checkpoint_written')
-    os.replace(partial, target)
-    fsync_dir(work_dir)
-    crash_point('last_checkpoint_renamed')

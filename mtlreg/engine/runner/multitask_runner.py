@@ -18,7 +18,7 @@ from mtlreg.engine.dist import default_model_wrapper_cfg
 from mtlreg.engine.quiet_console import QuietConsoleFilter
 from mtlreg.engine.nonfinite import model_nonfinite_tensors, nonfinite_tensors
 from mtlreg.registry import RUNNERS
-from mtlreg.utils.atomic_io import PARTIAL_SUFFIX, fsync_dir
+from mtlreg.utils.atomic_io import atomic_path
 from mtlreg.utils.crash_points import crash_point
 from mtlreg.utils.errors import ConfigError, DivergenceError
 from .checkpoint_codec import encode
@@ -206,19 +206,13 @@ class MultiTaskRunner(Runner):
                 hint=f'the last good checkpoint is kept: {kept}' if kept else 'no checkpoint was written before')
         if not is_main_process():
             return
-        partial = f'.{filename}{PARTIAL_SUFFIX}'
-        partial_path, final = osp.join(out_dir, partial), osp.join(out_dir, filename)
         meta = kwargs.pop('meta', None) or {}
         meta['random_state'] = get_random_state()
-        super().save_checkpoint(out_dir, partial, *args, meta=meta, **kwargs)
-        crash_point('checkpoint_half_written', lambda: _truncate_to_half(partial_path))
-        with open(partial_path, 'rb+') as f:
-            os.fsync(f.fileno())
-        crash_point('checkpoint_written')
-        os.replace(partial_path, final)
-        fsync_dir(out_dir)
+        final = osp.join(out_dir, filename)
+        with atomic_path(final, crash_points='checkpoint') as partial:
+            super().save_checkpoint(out_dir, osp.basename(partial), *args, meta=meta, **kwargs)
+            crash_point('checkpoint_half_written', lambda: _truncate_to_half(partial))
         self.last_written_checkpoint = final
-        crash_point('checkpoint_renamed')
 
     def call_hook(self, fn_name: str, **kwargs) -> None:
         super().call_hook(fn_name, **kwargs)

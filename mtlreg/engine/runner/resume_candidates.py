@@ -32,31 +32,29 @@ def resume_candidates(work_dir: str) -> tuple[list[str], list[str]]:
     inside the work dir comes first. ``notes`` say why ``last_checkpoint`` was passed over (empty,
     missing file, outside the work dir).
     """
-    notes, candidates = [], []
     pointer = osp.join(work_dir, LAST_CHECKPOINT)
-    if osp.isfile(pointer):
-        try:
-            with open(pointer) as f:
-                named = f.read().strip()
-        except (OSError, UnicodeDecodeError):
-            named = None
-            notes.append(f'{pointer} cannot be read as text')
-        if named is None:
-            pass
-        elif not named:
-            notes.append(f'{pointer} is empty')
-        elif not inside(named, work_dir):
-            notes.append(f'{pointer} names {named!r}, which lies outside the work dir: ignored')
-        elif not osp.isfile(named):
-            notes.append(f'{pointer} names {named!r}, which does not exist')
-        else:
-            candidates.append(osp.realpath(named))
-    if candidates and _STEP.match(osp.basename(candidates[0])):
-        candidates = []  # found by the scan below, in its place
-    steps = []
-    for path in glob.glob(osp.join(work_dir, '*.pth')):
-        match = _STEP.match(osp.basename(path))
-        if match:
-            steps.append((int(match.group(1)), osp.realpath(path)))
-    candidates += [path for _, path in sorted(steps, reverse=True) if path not in candidates]
-    return candidates, notes
+    named, notes, candidates = _read_pointer(pointer), [], []
+    if named is False:
+        notes.append(f'{pointer} cannot be read as text')
+    elif named == '':
+        notes.append(f'{pointer} is empty')
+    elif named is not None and not inside(named, work_dir):
+        notes.append(f'{pointer} names {named!r}, which lies outside the work dir: ignored')
+    elif named is not None and not osp.isfile(named):
+        notes.append(f'{pointer} names {named!r}, which does not exist')
+    elif named is not None and not _STEP.match(osp.basename(named)):  # step files come from the scan below
+        candidates.append(osp.realpath(named))
+    steps = sorted(((int(m.group(1)), osp.realpath(p)) for p in glob.glob(osp.join(work_dir, '*.pth'))
+                    if (m := _STEP.match(osp.basename(p)))), reverse=True)
+    return candidates + [path for _, path in steps if path not in candidates], notes
+
+
+def _read_pointer(path: str) -> str | bool | None:
+    """The path ``last_checkpoint`` names (stripped), None without the file, False if it is not text."""
+    if not osp.isfile(path):
+        return None
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return False

@@ -52,7 +52,7 @@ class CrossEntropyLoss(nn.Module):
 
 def check_class_range(labels: torch.Tensor, num_classes: int, ignore_index: int) -> None:
     """Class ids (the ignored ones removed) must lie in ``[0, num_classes)``: a clear error, not an IndexError."""
-    low, high = int(labels.min()), int(labels.max())
+    low, high = torch.stack(torch.aminmax(labels)).tolist()  # one pass, one synchronisation
     if low < 0 or high >= num_classes:
         raise DataError(f'a label is {high if high >= num_classes else low}, but the head predicts {num_classes} '
                         f'classes (ids 0..{num_classes - 1}; {ignore_index} is ignored)',
