@@ -7,14 +7,14 @@ TRAIN_CONFIG ?= configs/adashare/scenes_5task.py
 export NO_ALBUMENTATIONS_UPDATE := 1
 export HF_HUB_OFFLINE := 1
 
-.PHONY: train test install clean
+.PHONY: train test docs install clean
 
 install: $(STAMP)
 
-$(STAMP): setup.py setup.cfg requirements/runtime.txt requirements/tests.txt
+$(STAMP): setup.py setup.cfg requirements/runtime.txt requirements/tests.txt requirements/docs.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip 'setuptools<81' wheel
-	$(PY) -m pip install --quiet -r requirements/runtime.txt -r requirements/tests.txt
+	$(PY) -m pip install --quiet -r requirements/runtime.txt -r requirements/tests.txt -r requirements/docs.txt
 	$(PY) -m pip install --quiet --no-build-isolation --no-deps -e .
 	touch $(STAMP)
 
@@ -24,5 +24,9 @@ train: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest tests -q
 
+docs: $(STAMP)
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "open docs/_build/html/index.html"
+
 clean:
-	rm -rf $(VENV) work_dirs *.egg-info
+	rm -rf $(VENV) work_dirs *.egg-info docs/_build

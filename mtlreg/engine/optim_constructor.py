@@ -24,7 +24,7 @@ class ArchitectureOptimWrapperConstructor:
     parameter, the default), ``'arch'`` (the model's ``arch_parameters()``; the
     default for an entry named ``arch``) or ``'all'``. Several entries may cover
     the same group (e.g. separate optimisers for warm-up and re-training);
-    :class:`~mtlreg.engine.StagedTrainLoop` steps one of them at a time.
+    :class:`~mtlreg.engine.staged_train_loop.StagedTrainLoop` steps one of them at a time.
     An entry over ``'all'`` may give ``arch_overrides`` (e.g. ``dict(lr=0.01)``):
     the architecture parameters then form a second parameter group of the same
     optimiser with those options, for methods that train weights and

@@ -98,7 +98,7 @@ class StagedTrainLoop(IterBasedTrainLoop):
     The DESIGN's "training is a sequence of stages": each stage runs ``iters``
     iterations, cycling through its phases; a phase steps one optimiser wrapper
     (a name of the ``OptimWrapperDict`` built by
-    :class:`~mtlreg.engine.ArchitectureOptimWrapperConstructor`, or ``None``
+    :class:`~mtlreg.engine.optim_constructor.ArchitectureOptimWrapperConstructor`, or ``None``
     for a single wrapper) on batches of one dataloader (``'train'`` is the
     runner's ``train_dataloader``; others are declared in ``dataloaders``).
     During a phase only the parameters of its wrapper require gradients, so an

@@ -70,12 +70,20 @@ def check_mask_skips(mask: torch.Tensor, backbone, task_names) -> None:
                               expected='1 for those units', doc=DOC)
 
 
-def compatibility_table() -> list[str]:
-    """Markdown: every registered policy × every registered backbone (✓ drives, – does not)."""
-    backbones = sorted(BACKBONES.module_dict)
-    lines = ['| policy | ' + ' | '.join(f'`{b}`' for b in backbones) + ' |',
-             '|---|' + '---|' * len(backbones)]
-    for name, policy_cls in sorted(POLICIES.module_dict.items()):
-        cells = ['✓' if drives(policy_cls, BACKBONES.module_dict[b]) else '–' for b in backbones]
+def compatibility_table(include_plugins: bool = False) -> list[str]:
+    """Markdown: every registered policy × every registered backbone (✓ drives, – does not).
+
+    Only mtlreg's own modules unless ``include_plugins``: the table of the docs must not depend on which
+    plugin packages are installed.
+    """
+    def members(registry):
+        return {name: cls for name, cls in registry.module_dict.items()
+                if include_plugins or cls.__module__.startswith('mtlreg.')}
+    backbones, policies = members(BACKBONES), members(POLICIES)
+    names = sorted(backbones)
+    lines = ['| policy | ' + ' | '.join(f'`{b}`' for b in names) + ' |',
+             '|---|' + '---|' * len(names)]
+    for name, policy_cls in sorted(policies.items()):
+        cells = ['✓' if drives(policy_cls, backbones[b]) else '–' for b in names]
         lines.append(f'| `{name}` | ' + ' | '.join(cells) + ' |')
     return lines

@@ -13,7 +13,14 @@ from mtlreg.registry import BACKBONES, BALANCERS, HEADS, LOSSES, MODELS, POLICIE
 from .compatibility import check_mask_skips, check_policy_for_backbone
 from mtlreg.utils.errors import DataError
 
-_TASK_KEYS = {'head', 'loss', 'metric', 'weight', 'label'}
+#: the keys of one task's declaration in the config's ``tasks`` dict
+TASK_KEYS = {
+    'head': 'config of the task head (HEADS registry); required',
+    'loss': 'config of the task loss (LOSSES registry); required',
+    'metric': 'config of the task metric (METRICS registry), evaluated by the MultiTaskEvaluator',
+    'weight': "the task's static loss weight (default 1.0; balancers may reweight)",
+    'label': "the key of the task's ground truth in a batch (default: the task name)",
+}
 
 
 @MODELS.register_module()
@@ -354,7 +361,7 @@ def validate_tasks(tasks: dict[str, dict]) -> dict[str, dict]:
         for key in ('head', 'loss'):
             if spec.get(key) is None:
                 raise KeyError(f'tasks.{name}: missing key {key!r} (a task declares head, loss, metric, weight)')
-        unknown = set(spec) - _TASK_KEYS
+        unknown = set(spec) - set(TASK_KEYS)
         if unknown:
-            raise KeyError(f'tasks.{name}: unknown keys {sorted(unknown)}; allowed are {sorted(_TASK_KEYS)}')
+            raise KeyError(f'tasks.{name}: unknown keys {sorted(unknown)}; allowed are {sorted(TASK_KEYS)}')
     return tasks

@@ -9,9 +9,10 @@ and mtlreg imports ``my_plugin`` when it sets up, so every module it
 registers is available by ``type=`` name in configs.
 
 Environment variables:
-    MTLREG_PLUGINS_STRICT=1: a plugin that fails to import is an error
-        (default: a warning naming the plugin and the error).
-    MTLREG_DISABLE_PLUGIN_AUTOLOAD=1: do not import any plugin.
+
+* ``MTLREG_PLUGINS_STRICT=1``: a plugin that fails to import is an error
+  (default: a warning naming the plugin and the error).
+* ``MTLREG_DISABLE_PLUGIN_AUTOLOAD=1``: do not import any plugin.
 """
 from __future__ import annotations
 

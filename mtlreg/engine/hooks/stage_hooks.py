@@ -151,8 +151,9 @@ class DiscretizePolicyHook(Hook):
 
     Args:
         stage: the stage that trains the discrete policy. Defaults to 'retrain'.
-        discretize_cfg: arguments of ``policy.discretize``. Defaults to
-            ``dict(mode='sample')``.
+        discretize_cfg: arguments of ``policy.discretize`` (``{}``: none). Defaults to
+            ``dict(mode='sample')``; with ``mode='sample'`` (or several samples) each call also gets
+            ``seed``.
         seed: seed of the first sample. Defaults to 0.
         num_samples: how many policies to derive. Defaults to 1.
         use_sample: which one to train. Defaults to 0.
@@ -167,7 +168,7 @@ class DiscretizePolicyHook(Hook):
             raise ValueError(f'DiscretizePolicyHook: need num_samples >= 1 and 0 <= use_sample < num_samples, '
                              f'got {num_samples} and {use_sample}')
         self.stage, self.seed, self.num_samples, self.use_sample = stage, seed, num_samples, use_sample
-        self.discretize_cfg = dict(discretize_cfg or dict(mode='sample'))
+        self.discretize_cfg = dict(mode='sample') if discretize_cfg is None else dict(discretize_cfg)
         self.module = module
 
     def before_train(self, runner) -> None:

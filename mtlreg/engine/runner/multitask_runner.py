@@ -108,7 +108,7 @@ class MultiTaskRunner(Runner):
     * ``tasks`` declared once in the config reach model and evaluators;
       ``named_hooks`` (hooks keyed by name, so inheriting configs change one) join ``custom_hooks``;
     * a checkpoint is complete on disk (written, flushed, renamed into place) before anything
-      refers to it, and never holds non-finite weights (:class:`~mtlreg.engine.hooks.CheckpointHook`
+      refers to it, and never holds non-finite weights (:class:`~mtlreg.engine.hooks.checkpoint_hook.SafeCheckpointHook`
       deletes old checkpoints only after that);
     * checkpoints hold tensors and plain containers only and load with
       ``torch.load(weights_only=True)``: nothing is unpickled in full unless the config sets
@@ -118,9 +118,9 @@ class MultiTaskRunner(Runner):
       skipping (and reporting) broken ones and removing temporary files of interrupted saves;
     * checkpoints carry every random generator's state, and the training loop restores it after
       skipping the data already seen, so a resumed run continues with the same losses;
-    * a :class:`~mtlreg.engine.hooks.DivergenceGuardHook`, a
-      :class:`~mtlreg.engine.hooks.TaskDataCheckHook` and a
-      :class:`~mtlreg.engine.hooks.TestMetricsVisualizerHook` run unless their ``default_hooks``
+    * a :class:`~mtlreg.engine.hooks.divergence_guard_hook.DivergenceGuardHook`, a
+      :class:`~mtlreg.engine.hooks.task_data_check_hook.TaskDataCheckHook` and a
+      :class:`~mtlreg.engine.hooks.test_metrics_visualizer_hook.TestMetricsVisualizerHook` run unless their ``default_hooks``
       entry (``divergence``, ``task_data_check``, ``test_metrics``) is set to None.
     """
 

@@ -21,7 +21,7 @@ class DAGPolicy(BasePolicy):
     policy holds α^k (read-in, ``[N]``), β^k (read-out, ``[N]``) and γ^k
     (edges, ``[N, N]``, used where the flow restriction keeps an edge), all
     initialised to 0. Its gates are the merged adjacency Ψ^k over the
-    ``(N+2) × (N+2)`` unit grid of :class:`~mtlreg.models.backbones.DAGNetwork`:
+    ``(N+2) × (N+2)`` unit grid of :class:`~mtlreg.models.backbones.dag.DAGNetwork`:
 
     * warm-up: σ(0) = 0.5 on every link, constant (Sec. 3.2: A, B, Γ fixed at 0
       and frozen);
