@@ -7,7 +7,18 @@ import torch
 from mmengine.hooks import Hook
 
 from mtlreg.registry import HOOKS
+from mtlreg.utils.errors import ConfigError
 from .hook_utils import check_stage, iteration_in_stage, model_submodule, resolve_every
+
+
+def check_schedulable(runner, hook, module: str, name: str) -> None:
+    """Refuse, before training starts, a schedule hook whose target has no buffer ``name``."""
+    target = model_submodule(runner, module)
+    if not torch.is_tensor(getattr(target, name, None)):
+        hook_name = type(hook).__name__
+        raise ConfigError(f'schedules the buffer {name!r} of model.{module}, but {type(target).__name__} has none',
+                          where=hook_name, expected=f'a policy with a {name!r} buffer, or no {hook_name} '
+                          '(remove it from named_hooks by setting it to None)')
 
 
 def _set_buffer(target, name: str, value) -> None:
@@ -56,6 +67,7 @@ class TemperatureScheduleHook(Hook):
         if self.stage is not None:
             check_stage(runner, self.stage, type(self).__name__)
         self.every = resolve_every(runner, self.every, self.stage, type(self).__name__)
+        check_schedulable(runner, self, self.module, 'temperature')
 
     def value(self, iteration: int) -> float:
         """The temperature at a (0-based) training iteration."""
@@ -106,6 +118,7 @@ class CurriculumHook(Hook):
         if self.stage is not None:
             check_stage(runner, self.stage, type(self).__name__)
         self.every = resolve_every(runner, self.every, self.stage, type(self).__name__)
+        check_schedulable(runner, self, self.module, 'curriculum_blocks')
 
     def blocks(self, iteration: int, num_blocks: int) -> int:
         """How many of the last blocks are learned at a (0-based) iteration."""

@@ -11,6 +11,7 @@ from mmengine.logging import print_log
 
 from mtlreg.models.policies.policy_file import save_policy
 from mtlreg.registry import HOOKS, MODELS
+from mtlreg.utils.errors import ConfigError
 from mtlreg.visualization import decision_heatmap, save_png
 from .hook_utils import check_stage, clear_optimizer_states, model_submodule, stage_names, unwrap_model
 
@@ -88,6 +89,13 @@ class BestPolicyHook(Hook):
 
     def before_train(self, runner) -> None:
         check_stage(runner, self.stage, 'BestPolicyHook')
+        evaluator = getattr(runner.val_loop, 'evaluator', None)
+        if self.metric.startswith('delta/') and evaluator is not None and hasattr(evaluator, 'single_task_reference') \
+                and not evaluator.single_task_reference:
+            raise ConfigError(f'selects the policy by {self.metric!r} (Δ_T), but val_evaluator has no '
+                              'single_task_reference', where='BestPolicyHook.metric',
+                              expected="val_evaluator.single_task_reference, or a metric of the tasks, e.g. "
+                              "named_hooks = dict(best_policy=dict(metric='seg/mIoU'))")
 
     def after_val_epoch(self, runner, metrics: dict | None = None) -> None:
         if not hasattr(runner.train_loop, 'stages') or runner.train_loop.stage != self.stage:
