@@ -1,6 +1,7 @@
 """Training loops."""
 from __future__ import annotations
 
+import bisect
 import logging
 
 from mmengine.logging import print_log
@@ -37,12 +38,17 @@ class MultiTaskIterBasedTrainLoop(IterBasedTrainLoop):
             data_batch = next(self.dataloader_iterator)
             self.run_iter(data_batch)
             self._decide_current_val_interval()
-            if (self.runner.val_loop is not None and self._iter >= self.val_begin
-                    and (self._iter % self.val_interval == 0 or self._iter == self._max_iters)):
+            if self.validates_after(self._iter):
                 self.runner.val_loop.run()
         self.runner.call_hook('after_train_epoch')
         self.runner.call_hook('after_train')
         return self.runner.model
+
+    def validates_after(self, iteration: int) -> bool:
+        """Whether a validation follows the ``iteration``-th iteration (1-based), ``dynamic_intervals`` included."""
+        interval = self.dynamic_intervals[bisect.bisect(self.dynamic_milestones, iteration + 1) - 1]
+        return (self.runner.val_loop is not None and iteration >= self.val_begin
+                and (iteration % interval == 0 or iteration == self._max_iters))
 
 
 @LOOPS.register_module()

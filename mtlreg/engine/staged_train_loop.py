@@ -187,6 +187,13 @@ class StagedTrainLoop(IterBasedTrainLoop):
             start += stage.iters
         raise ValueError(f'no stage named {name!r}; stages are {[s.name for s in self.stages]}')
 
+    def validates_after(self, iteration: int) -> bool:
+        """Whether a validation follows the ``iteration``-th iteration (1-based, counted over all stages)."""
+        stage_index, stage_iter = self.locate(iteration - 1)
+        stage, done = self.stages[stage_index], stage_iter + 1
+        return (self.runner.val_loop is not None and bool(stage.val_interval) and iteration >= self.val_begin
+                and (done % stage.val_interval == 0 or done == stage.iters))
+
     def batches_drawn(self, iteration: int) -> dict[str, int]:
         """How many batches each dataloader has delivered before a global iteration."""
         counts = dict.fromkeys(self.dataloaders, 0)
@@ -233,9 +240,7 @@ class StagedTrainLoop(IterBasedTrainLoop):
         wrapper = self.optim_wrapper(phase.optim_wrapper)
         self._set_trainable(phase.optim_wrapper, wrapper)
         outputs = self.runner.model.train_step(data_batch, optim_wrapper=wrapper)
-        done = stage_iter + 1
-        if (self.runner.val_loop is not None and stage.val_interval and self._iter + 1 >= self.val_begin
-                and (done % stage.val_interval == 0 or done == stage.iters)):
+        if self.validates_after(self._iter + 1):
             self.runner.val_loop.run()
         self.runner.call_hook('after_train_iter', batch_idx=self._iter, data_batch=data_batch, outputs=outputs)
         self._iter += 1

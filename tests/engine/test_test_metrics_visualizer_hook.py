@@ -1,10 +1,14 @@
 import glob
 import json
+import os
+import subprocess
+import sys
 
 import pytest
+from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
 from mtlreg.engine.runner import MultiTaskRunner
-from .tiny import tiny_cfg
+from .tiny import REPO, tiny_cfg
 
 pytestmark = pytest.mark.slow
 
@@ -18,3 +22,52 @@ def test_test_metrics_reach_the_visualiser(tmp_path):
     shown = {k: v for line in lines for k, v in line.items() if k.startswith('test/')}
     assert shown['test/seg/mIoU'] == pytest.approx(float(metrics['seg/mIoU']))
     assert {line['step'] for line in lines if 'test/seg/mIoU' in line} == {2}
+
+
+def _event_contents(path) -> dict[str, dict[str, list]]:
+    """``{plugin: {tag: [step, ...]}}`` of a TensorBoard event file (plugins: scalars, images, text)."""
+    contents = {}
+    for event in EventFileLoader(path).Load():
+        for value in event.summary.value:
+            kind = value.metadata.plugin_data.plugin_name or value.WhichOneof('value')
+            contents.setdefault(kind, {}).setdefault(value.tag, []).append(event.step)
+    return contents
+
+
+def _tiny_tensorboard_cfg(work_dir, **kwargs):
+    cfg = tiny_cfg(work_dir, **kwargs)
+    cfg.vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
+    cfg.visualizer.vis_backends = cfg.vis_backends
+    return cfg
+
+
+def test_tools_test_writes_the_metrics_in_its_event_file_at_the_checkpoints_iteration(tmp_path):
+    train_dir, test_dir, config = tmp_path / 'trained_for_tools_test', tmp_path / 'test', tmp_path / 'tiny.py'
+    runner = MultiTaskRunner.from_cfg(_tiny_tensorboard_cfg(train_dir, max_iters=3, interval=3))
+    runner.train()
+    runner.cfg.dump(str(config))
+    proc = subprocess.run([sys.executable, 'tools/test.py', str(config), str(train_dir / 'iter_3.pth'),
+                           '--work-dir', str(test_dir)], cwd=REPO, capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1'))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (events,) = glob.glob(str(test_dir / '*' / 'vis_data' / 'events.out.tfevents.*'))
+    scalars = _event_contents(events)['scalars']
+    report = json.loads((test_dir / 'test_metrics.json').read_text())
+    assert {f'test/{k}' for k, v in report['metrics'].items() if isinstance(v, (int, float))} <= set(scalars)
+    assert {step for steps in scalars.values() for step in steps} == {3}  # next to iteration 3's curves
+    (local,) = glob.glob(str(test_dir / '*' / 'vis_data' / 'scalars.json'))
+    (row,) = [json.loads(line) for line in open(local)]
+    assert row['step'] == 3 and row['test/seg/mIoU'] == pytest.approx(report['metrics']['seg/mIoU'])
+
+
+def test_a_run_that_logs_no_scalar_leaves_no_event_file(tmp_path):
+    train_dir, test_dir = tmp_path / 'trained_for_silent_test', tmp_path / 'tested_without_metrics'
+    MultiTaskRunner.from_cfg(_tiny_tensorboard_cfg(train_dir, max_iters=1, interval=1)).train()
+    cfg = _tiny_tensorboard_cfg(test_dir)
+    cfg.load_from, cfg.default_hooks.test_metrics = str(train_dir / 'iter_1.pth'), None
+    MultiTaskRunner.from_cfg(cfg).test()
+    assert glob.glob(str(test_dir / '*' / 'vis_data' / 'config.py'))  # the run did record its config
+    assert not glob.glob(str(test_dir / '**' / 'events.out.tfevents.*'), recursive=True)
+    (events,) = glob.glob(str(train_dir / '*' / 'vis_data' / 'events.out.tfevents.*'))
+    contents = _event_contents(events)  # a run that logs writes its config with its first scalar
+    assert set(contents['scalars']['loss']) == {1} and 'config/text_summary' in contents['text']

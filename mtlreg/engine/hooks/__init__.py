@@ -20,3 +20,7 @@ __all__ += ['TaskDataCheckHook']
 from .test_metrics_visualizer_hook import TestMetricsVisualizerHook
 
 __all__ += ['TestMetricsVisualizerHook']
+from .eta_timer_hook import EtaTimerHook
+from .logger_hook import TrainStepLoggerHook
+
+__all__ += ['EtaTimerHook', 'TrainStepLoggerHook']
