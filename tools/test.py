@@ -15,7 +15,9 @@ def parse_args(argv=None):
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', help='JSON file for the metrics (default: <work dir>/test_metrics.json)')
-    parser.add_argument('--work-dir', type=directory_path, help='directory for logs')
+    parser.add_argument('--work-dir', type=directory_path,
+                        help="directory for the report and logs (default: the run directory of the checkpoint, "
+                             "else the config's work dir)")
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='unpickle the checkpoint in full (only for a file you trust: unpickling can run code); '
                              'mtlreg\'s own checkpoints never need it')
@@ -41,7 +43,7 @@ def main():
     from mmengine.runner import Runner
 
     from mtlreg.engine.config_loading import load_config
-    from mtlreg.engine.config_utils import parse_data_roots, remap_data_roots, set_work_dir
+    from mtlreg.engine.config_utils import parse_data_roots, remap_data_roots, set_evaluation_work_dir
     from mtlreg.engine.config_validation import validate_config
     from mtlreg.engine.dist import init_cpu_process_group_if_needed
     from mtlreg.engine.report import build_report, input_shape_of, summary_lines, write_report
@@ -53,7 +55,7 @@ def main():
     register_all_modules()
     cfg = load_config(args.config, args.cfg_options, validate=False)
     cfg.launcher = args.launcher
-    set_work_dir(cfg, args.config, args.work_dir)
+    set_evaluation_work_dir(cfg, args.config, args.work_dir, args.checkpoint)
     if args.data_root:
         remap_data_roots(cfg, parse_data_roots(args.data_root))
     cfg.load_from = args.checkpoint

@@ -17,6 +17,22 @@ def set_work_dir(cfg: Config, config_path: str, work_dir: str | None) -> None:
         cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])
 
 
+def run_dir_of(checkpoint: str) -> str | None:
+    """The work dir of the training run that wrote ``checkpoint`` (its folder holds ``last_checkpoint``), or None."""
+    folder = osp.dirname(osp.abspath(checkpoint))
+    return folder if osp.isfile(osp.join(folder, 'last_checkpoint')) else None
+
+
+def set_evaluation_work_dir(cfg: Config, config_path: str, work_dir: str | None, checkpoint: str) -> None:
+    """Like :func:`set_work_dir`, but a checkpoint of a training run is evaluated in that run's work dir.
+
+    So ``tools/test.py CONFIG RUN/iter_n.pth`` puts its report, log and TensorBoard scalars next to the
+    run's, whatever the config's ``work_dir``; ``--work-dir`` still wins.
+    """
+    run_dir = run_dir_of(checkpoint)
+    set_work_dir(cfg, config_path, work_dir if work_dir is not None else run_dir)
+
+
 def enable_amp(cfg: Config) -> None:
     """Train under mixed precision: MMEngine's AMP on CUDA, bfloat16 autocast on the CPU.
 

@@ -66,3 +66,25 @@ def test_data_roots_are_remapped_in_nested_datasets():
         remap_data_roots(cfg, {'data/cityscapes': '/x'})
     with pytest.raises(ValueError, match='is not PREFIX=PATH'):
         parse_data_roots(['data/mnist'])
+
+
+def test_a_run_checkpoint_is_evaluated_in_its_run_dir(tmp_path):
+    from mmengine.config import Config
+
+    from mtlreg.engine.config_utils import run_dir_of, set_evaluation_work_dir
+    run, loose = tmp_path / 'run', tmp_path / 'downloads'
+    run.mkdir(), loose.mkdir()
+    (run / 'last_checkpoint').write_text(str(run / 'iter_4.pth'))
+    assert run_dir_of(str(run / 'iter_4.pth')) == str(run)
+    assert run_dir_of(str(loose / 'model.pth')) is None
+    cfg = Config(dict(work_dir='from_config'))
+    set_evaluation_work_dir(cfg, 'configs/x.py', None, str(run / 'iter_4.pth'))
+    assert cfg.work_dir == str(run)
+    set_evaluation_work_dir(cfg, 'configs/x.py', 'cli', str(run / 'iter_4.pth'))
+    assert cfg.work_dir == 'cli'
+    cfg = Config(dict(work_dir='from_config'))
+    set_evaluation_work_dir(cfg, 'configs/x.py', None, str(loose / 'model.pth'))
+    assert cfg.work_dir == 'from_config'
+    cfg = Config(dict())
+    set_evaluation_work_dir(cfg, 'configs/x.py', None, str(loose / 'model.pth'))
+    assert cfg.work_dir == 'work_dirs/x'

@@ -50,9 +50,14 @@ def evil(tmp_path):
 
 
 def test_own_checkpoints_test_and_export_from_any_work_dir_without_a_flag(trained, tmp_path):
+    proc = _run('tools/test.py', CONFIG, str(trained), '--cfg-options', *TINY)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    # the report lands in the run that wrote the checkpoint, not in the config's default work dir
+    assert (trained.parent / 'test_metrics.json').is_file()
     proc = _run('tools/test.py', CONFIG, str(trained), '--work-dir', str(tmp_path / 'elsewhere'),
                 '--cfg-options', *TINY)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (tmp_path / 'elsewhere' / 'test_metrics.json').is_file()
     proc = _run('tools/export.py', CONFIG, str(trained), '--out', str(tmp_path / 'export'), '--cfg-options', *TINY)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
@@ -83,7 +88,8 @@ def test_a_malicious_pickle_is_refused_by_every_entry_point(evil, tmp_path, entr
 
 def test_the_trust_switch_does_unpickle(evil):
     path, marker = evil
-    _run('tools/test.py', CONFIG, str(path), '--trust-checkpoint', '--cfg-options', *TINY)
+    _run('tools/test.py', CONFIG, str(path), '--trust-checkpoint', '--work-dir', str(path.parent),
+         '--cfg-options', *TINY)
     assert marker.exists()  # the test above could fail
 
 
