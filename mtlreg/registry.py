@@ -36,6 +36,8 @@ from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
 
+import importlib
+
 from mtlreg.utils.registry_base import MtlRegistry
 
 # Runner
@@ -89,3 +91,26 @@ ALL_REGISTRIES = {
     'task_utils': TASK_UTILS, 'visualizers': VISUALIZERS, 'vis_backends': VISBACKENDS,
     'inferencers': INFERENCERS, 'runner_constructors': RUNNER_CONSTRUCTORS,
 }
+
+
+def register_all_modules(init_default_scope: bool = True) -> None:
+    """Import every mtlreg module and the installed plugins, so that all registries are filled.
+
+    The modules are the registries' own ``locations`` (the packages MMEngine would import on a lookup),
+    so this needs no list of its own and imports nothing above the registries until it is called.
+
+    Args:
+        init_default_scope: also make ``mtlreg`` the current default scope.
+    """
+    from mtlreg.utils.plugins import load_plugins
+    from mtlreg.utils.setup_env import set_runtime_env
+    set_runtime_env()
+    for registry in ALL_REGISTRIES.values():
+        for location in registry._locations:
+            importlib.import_module(location)
+    load_plugins()
+    if init_default_scope:
+        from mmengine.registry import DefaultScope, init_default_scope as _init
+        current = DefaultScope.get_current_instance()
+        if current is None or current.scope_name != 'mtlreg':
+            _init('mtlreg')

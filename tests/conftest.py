@@ -6,7 +6,7 @@ os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from mtlreg.utils import register_all_modules  # noqa: E402
+from mtlreg.registry import register_all_modules  # noqa: E402
 
 register_all_modules()
 torch.set_num_threads(2)

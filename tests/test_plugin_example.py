@@ -78,7 +78,7 @@ def test_duplicate_plugin_name_names_both_modules(tmp_path):
     site = _fake_plugin(tmp_path, 'dup', 'dup_plugin_mod',
                         'from mtlreg.registry import LOSSES\n'
                         '@LOSSES.register_module()\nclass CrossEntropyLoss:\n    pass\n')
-    code = 'from mtlreg.utils import register_all_modules; register_all_modules()'
+    code = 'from mtlreg.registry import register_all_modules; register_all_modules()'
     proc = _run(['-c', code], [site, REPO], tmp_path)
     assert proc.returncode != 0
     assert 'mtlreg.models.losses.cross_entropy.CrossEntropyLoss' in proc.stderr

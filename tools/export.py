@@ -2,7 +2,7 @@
 
     python tools/export.py CONFIG CHECKPOINT --out DIR
 
-writes ``DIR/compact.json`` + ``DIR/compact.pth`` (load with ``mtlreg.compact.load_compact_model(DIR)``),
+writes ``DIR/compact.json`` + ``DIR/compact.pth`` (load with ``mtlreg.models.compact.load_compact_model(DIR)``),
 ``DIR/exported.pt2`` (``torch.export``), ``DIR/compact.onnx`` (checked in onnxruntime), ``DIR/report.json``
 (parameters and FLOPs per task and for one multi-task forward, which tasks share which unit) and
 ``DIR/sharing_tree.png``, and prints the report.
@@ -39,10 +39,10 @@ os.environ.setdefault('HF_HUB_OFFLINE', '1')
 
 import torch  # noqa: E402
 
-from mtlreg.compact import load_compact_model, save_compact_model  # noqa: E402
-from mtlreg.compact.onnx_export import export_onnx, onnxruntime_outputs  # noqa: E402
-from mtlreg.compact.report import compact_report, report_lines  # noqa: E402
-from mtlreg.compact.trained_model import load_trained_model, first_test_input_shape  # noqa: E402
+from mtlreg.models.compact import load_compact_model, save_compact_model  # noqa: E402
+from mtlreg.apis.onnx_export import export_onnx, onnxruntime_outputs  # noqa: E402
+from mtlreg.models.compact.report import compact_report, report_lines  # noqa: E402
+from mtlreg.apis.trained_model import load_trained_model, first_test_input_shape  # noqa: E402
 from mtlreg.utils.atomic_io import atomic_path, write_json_atomic  # noqa: E402
 from mtlreg.visualization import save_png  # noqa: E402
 from mtlreg.visualization.sharing_tree import sharing_tree_image  # noqa: E402

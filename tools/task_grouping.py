@@ -68,7 +68,7 @@ from mtlreg.grouping import (branch_and_bound, brute_force_selection, canonical_
 from mtlreg.grouping.costs import candidate_costs  # noqa: E402
 from mtlreg.grouping.report import describe, score_table, selection_row, table_lines  # noqa: E402
 from mtlreg.grouping.sweep import CandidateSweep, GroupingSettings  # noqa: E402
-from mtlreg.utils import register_all_modules  # noqa: E402
+from mtlreg.registry import register_all_modules  # noqa: E402
 from mtlreg.utils.atomic_io import write_json_atomic, write_text_atomic  # noqa: E402
 
 TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')

@@ -48,7 +48,7 @@ def main():
     from mtlreg.engine.dist import init_cpu_process_group_if_needed
     from mtlreg.engine.report import build_report, input_shape_of, summary_lines, write_report
     from mtlreg.registry import RUNNERS
-    from mtlreg.utils import register_all_modules
+    from mtlreg.registry import register_all_modules
     from mtlreg.utils.errors import CheckpointError
     if not osp.isfile(args.checkpoint):
         raise CheckpointError('file not found', where=args.checkpoint, expected='a checkpoint written by tools/train.py')

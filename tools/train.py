@@ -75,7 +75,7 @@ def main():
     from mtlreg.engine.config_validation import check_required, validate_config
     from mtlreg.engine.dist import init_cpu_process_group_if_needed
     from mtlreg.registry import RUNNERS
-    from mtlreg.utils import register_all_modules
+    from mtlreg.registry import register_all_modules
     register_all_modules()
     cfg = load_config(args.config, args.cfg_options)  # checked as written, before --fast-dev-run shrinks it
     check_required(cfg)

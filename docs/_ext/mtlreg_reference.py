@@ -23,7 +23,7 @@ _UNDERLINE = '-'
 def _registered(category: str) -> list[tuple[str, object]]:
     """``(name, object)`` of every module mtlreg itself registers in ``category``, by name."""
     from mtlreg.registry import ALL_REGISTRIES
-    from mtlreg.utils import register_all_modules
+    from mtlreg.registry import register_all_modules
     register_all_modules()
     if category not in ALL_REGISTRIES:
         raise ValueError(f'mtlreg-registry: unknown category {category!r}; '

@@ -10,6 +10,7 @@ from mmengine.optim import OptimWrapper
 from torch import nn
 
 from mtlreg.registry import BACKBONES, BALANCERS, HEADS, LOSSES, MODELS, POLICIES
+from .compact import can_compile, compile_backbone
 from .compatibility import check_mask_skips, check_policy_for_backbone
 from mtlreg.utils.errors import DataError
 
@@ -129,7 +130,7 @@ class MultiTaskModel(BaseModel):
 
         With a constant discrete policy (after discretisation, or a fixed mask)
         and a backbone that describes its compact execution, every task runs
-        only its units and what tasks share runs once per batch (``mtlreg.compact``);
+        only its units and what tasks share runs once per batch (``mtlreg.models.compact``);
         outputs and gradients equal the gated passes'. Batch-norm running
         statistics of a shared unit are updated once per batch instead of once
         per task pass. Set ``compact_execution = False`` to use gated passes.
@@ -139,7 +140,6 @@ class MultiTaskModel(BaseModel):
         mask = self.policy.fixed_structure()
         if mask is None:
             return None
-        from mtlreg.compact import can_compile, compile_backbone
         if not can_compile(self.backbone):
             return None
         key = mask.detach().cpu().numpy().tobytes()

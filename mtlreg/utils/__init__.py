@@ -2,7 +2,7 @@
 import importlib
 
 _EXPORTS = {'load_plugins': '.plugins', 'loaded_plugins': '.plugins', 'MtlRegistry': '.registry_base',
-            'register_all_modules': '.setup_env', 'set_runtime_env': '.setup_env'}
+            'set_runtime_env': '.setup_env'}
 
 __all__ = sorted(_EXPORTS)
 

@@ -10,7 +10,7 @@ from PIL import Image
 
 from mtlreg.engine.config_utils import apply_fast_dev_run
 from mtlreg.engine.runner import MultiTaskRunner
-from mtlreg.utils import register_all_modules
+from mtlreg.registry import register_all_modules
 from tests.configs.config_walk import walk_config
 
 register_all_modules()

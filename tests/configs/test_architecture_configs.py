@@ -8,7 +8,7 @@ from mmengine.config import Config
 
 from mtlreg.engine.config_utils import apply_fast_dev_run
 from mtlreg.engine.runner import MultiTaskRunner
-from mtlreg.utils import register_all_modules
+from mtlreg.registry import register_all_modules
 from tests.configs.test_adashare_configs import fake_nyuv2, shrink
 from tests.engine.tiny import tiny_cfg
 

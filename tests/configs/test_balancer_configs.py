@@ -6,7 +6,7 @@ import os
 import pytest
 
 from mtlreg.engine.runner import MultiTaskRunner
-from mtlreg.utils import register_all_modules
+from mtlreg.registry import register_all_modules
 from tests.engine.tiny import tiny_cfg
 
 register_all_modules()

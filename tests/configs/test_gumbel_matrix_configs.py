@@ -11,7 +11,7 @@ from mmengine.config import Config
 
 from mtlreg.engine.config_utils import apply_fast_dev_run, remap_data_roots
 from mtlreg.engine.runner import MultiTaskRunner
-from mtlreg.utils import register_all_modules
+from mtlreg.registry import register_all_modules
 from tests.configs.config_walk import walk_config
 
 register_all_modules()

@@ -41,7 +41,7 @@ def test_every_registry_has_a_reference_page():
 
 def test_every_registered_module_is_documented_with_its_arguments(built_docs):
     from mtlreg.registry import ALL_REGISTRIES
-    from mtlreg.utils import register_all_modules
+    from mtlreg.registry import register_all_modules
     register_all_modules()
     html = ''.join(p.read_text() for p in (built_docs / 'reference').glob('*.html'))
     missing = [f'{category}.{name}' for category, registry in ALL_REGISTRIES.items()

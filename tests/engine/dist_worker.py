@@ -8,7 +8,7 @@ import torch  # noqa: E402
 
 from mtlreg.engine.dist import init_cpu_process_group_if_needed  # noqa: E402
 from mtlreg.engine.runner import MultiTaskRunner  # noqa: E402
-from mtlreg.utils import register_all_modules  # noqa: E402
+from mtlreg.registry import register_all_modules  # noqa: E402
 from tests.engine.tiny import tiny_cfg  # noqa: E402
 
 

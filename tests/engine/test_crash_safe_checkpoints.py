@@ -29,7 +29,7 @@ def _train(work_dir, max_keep, resume=False):
 
 def _crashing_run(work_dir, max_keep, crash_at):
     """In a fresh (spawned) process: autograd's threads do not survive a fork."""
-    from mtlreg.utils import register_all_modules
+    from mtlreg.registry import register_all_modules
     register_all_modules()
     os.environ[ENV] = crash_at
     _train(work_dir, max_keep)

@@ -8,7 +8,7 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 
 from mtlreg.engine.runner import MultiTaskRunner
-from mtlreg.utils import register_all_modules
+from mtlreg.registry import register_all_modules
 from .tiny import REPO, _log_every_iteration
 
 register_all_modules()

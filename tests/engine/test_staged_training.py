@@ -9,7 +9,7 @@ from mtlreg.engine.config_utils import apply_fast_dev_run
 from mtlreg.engine.runner import MultiTaskRunner
 from mtlreg.utils.errors import ConfigError
 from mtlreg.engine.staged_train_loop import Phase, Stage, parse_stages
-from mtlreg.utils import register_all_modules
+from mtlreg.registry import register_all_modules
 from .tiny import tiny_staged_cfg
 
 register_all_modules()

@@ -6,7 +6,7 @@ from torch import nn
 from mtlreg.models import MultiTaskModel
 from mtlreg.models.backbones import DAGNetwork
 from mtlreg.models.policies import DAGPolicy
-from mtlreg.utils import register_all_modules
+from mtlreg.registry import register_all_modules
 
 register_all_modules()
 

@@ -85,7 +85,7 @@ def test_parameter_counts_drop_units_no_task_uses():
 
 
 def test_parameter_counts_equal_those_of_the_compact_export():
-    from mtlreg.compact import compile_model
+    from mtlreg.models.compact import compile_model
     mask = [[1, 1, 0, 1, 0, 1, 1, 1], [1, 1, 0, 1, 1, 1, 0, 0]]
     model = MultiTaskModel(BACKBONE, _tasks(), policy=dict(type='FixedMaskPolicy', mask=mask))
     compact = compile_model(model)
@@ -129,7 +129,7 @@ def test_tasks_with_equal_constant_gates_share_one_backbone_pass():
              for t in ('a', 'b', 'c', 'd')}
     mask = [[1] * 8, [1] * 8, [1, 1, 1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 1, 1, 0]]
     model = MultiTaskModel(BACKBONE, tasks, policy=dict(type='FixedMaskPolicy', mask=mask))
-    model.compact_execution = False  # the gated passes (the compiled executor is tested in tests/compact)
+    model.compact_execution = False  # the gated passes (the compiled executor is tested in tests/models/compact)
     calls = []
     model.backbone.register_forward_hook(lambda module, args, out: calls.append(len(args)))
     inputs = torch.randn(2, 3, 32, 32)

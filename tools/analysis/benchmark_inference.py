@@ -7,7 +7,7 @@ the variants take turns):
       and multiplied by its gate (a skipped block: ``g·block(x) + (1 − g)·shortcut(x)`` with g = 0), one
       backbone pass per task;
   (b) per-task execution that skips: one pass per task, a skipped block runs only its shortcut;
-  (c) the compact model (``mtlreg.compact``): only the used units, each shared prefix once;
+  (c) the compact model (``mtlreg.models.compact``): only the used units, each shared prefix once;
   (d) K separate single-task networks (the whole backbone and a head per task);
   (e) ONE single-task network (the whole backbone and one head).
 
@@ -51,8 +51,8 @@ os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import torch  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-from mtlreg.compact import compile_model  # noqa: E402
-from mtlreg.compact.trained_model import load_trained_model, first_test_input_shape  # noqa: E402
+from mtlreg.models.compact import compile_model  # noqa: E402
+from mtlreg.apis.trained_model import load_trained_model, first_test_input_shape  # noqa: E402
 
 
 def official_style_forward(model, x: torch.Tensor) -> dict:

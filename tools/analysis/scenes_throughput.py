@@ -30,7 +30,7 @@ from mtlreg.datasets.scenes import SceneRenderer
 from mtlreg.datasets.scenes_dataset import ScenesDataset
 from mtlreg.engine.runner import resolve_task_config
 from mtlreg.registry import MODELS, TRANSFORMS
-from mtlreg.utils import register_all_modules
+from mtlreg.registry import register_all_modules
 
 
 def measure_render_rate(resolution: int, num: int, seed: int = 0) -> float:

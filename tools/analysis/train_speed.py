@@ -41,7 +41,7 @@ from mmengine.dataset import default_collate  # noqa: E402
 
 from mtlreg.engine.runner import resolve_task_config  # noqa: E402
 from mtlreg.registry import DATASETS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS  # noqa: E402
-from mtlreg.utils import register_all_modules  # noqa: E402
+from mtlreg.registry import register_all_modules  # noqa: E402
 
 
 class Trainee:

@@ -6,8 +6,8 @@ os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 
 from mtlreg.utils.cli import run_tool  # noqa: E402
-from mtlreg.registry import ALL_REGISTRIES  # noqa: E402
-from mtlreg.utils import loaded_plugins, register_all_modules  # noqa: E402
+from mtlreg.registry import ALL_REGISTRIES, register_all_modules  # noqa: E402
+from mtlreg.utils import loaded_plugins  # noqa: E402
 
 
 def collect(include_parents: bool = False) -> dict[str, dict[str, str]]:

@@ -19,7 +19,7 @@ os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 
 from mtlreg.engine.config_loading import load_config  # noqa: E402
 from mtlreg.engine.runner import resolve_task_config  # noqa: E402
-from mtlreg.utils import register_all_modules  # noqa: E402
+from mtlreg.registry import register_all_modules  # noqa: E402
 
 
 def main():

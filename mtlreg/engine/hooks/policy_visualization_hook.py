@@ -6,6 +6,8 @@ import os.path as osp
 from mmengine.hooks import Hook
 
 from mtlreg.models.policies.policy_file import save_policy
+from mtlreg.models.compact import can_compile, compile_model
+from mtlreg.models.compact.report import sharing_groups
 from mtlreg.registry import HOOKS
 from mtlreg.visualization import decision_heatmap, policy_heatmap, save_png
 from mtlreg.visualization.sharing_tree import sharing_tree_image
@@ -84,8 +86,6 @@ class PolicyVisualizationHook(Hook):
     @staticmethod
     def _sharing_tree(runner, mask):
         """The sharing tree of the discrete policy, where the backbone describes its compact execution."""
-        from mtlreg.compact import can_compile, compile_model
-        from mtlreg.compact.report import sharing_groups
         model = unwrap_model(runner)
         if not hasattr(model, 'backbone') or getattr(model, 'task_conditioned', False) or \
                 not can_compile(model.backbone):

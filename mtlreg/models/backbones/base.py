@@ -1,6 +1,8 @@
 """The interface every gated backbone (a supernet of addressable units) follows."""
 from __future__ import annotations
 
+from typing import Sequence
+
 import torch
 from torch import nn
 
@@ -56,6 +58,24 @@ class GatedBackbone(nn.Module):
 
     def forward(self, x: torch.Tensor, gates: torch.Tensor | None = None) -> torch.Tensor:
         raise NotImplementedError
+
+    def compile_compact(self, mask: torch.Tensor, task_names: Sequence[str], copy_modules: bool = True) -> nn.Module:
+        """The compact backbone of a discrete policy: only the units each task uses, shared ones once.
+
+        ``mask`` is boolean, ``[len(task_names), *unit_grid]``; the result maps ``(x, tasks)`` to
+        ``{task: features}``, equal to the gated passes in eval mode (see docs/deployment.md). A backbone
+        that can be compiled overrides this, usually by describing its execution to one of the
+        compilers of :mod:`mtlreg.models.compact` (a chain of blocks, modular layers, a DAG of states);
+        a backbone of a new shape brings its own compiler. ``copy_modules=False`` shares the backbone's
+        modules (the model's compact execution during training) instead of copying them (export).
+        """
+        raise NotImplementedError(f'{type(self).__name__} does not describe a compact execution '
+                                  '(it does not override GatedBackbone.compile_compact)')
+
+    @property
+    def compilable(self) -> bool:
+        """Whether :meth:`compile_compact` is implemented."""
+        return type(self).compile_compact is not GatedBackbone.compile_compact
 
     def check_gates(self, gates: torch.Tensor | None) -> None:
         """Raise a clear error when ``gates`` does not match ``unit_grid``."""

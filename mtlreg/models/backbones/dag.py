@@ -10,6 +10,7 @@ from torch import nn
 
 from mtlreg.models.policies.graph_reduction import flow_restricted_edges, merged_validity
 from mtlreg.registry import BACKBONES
+from ..compact.dag import compile_dag
 from .base import GatedBackbone
 
 #: App. A, Table 7: the 12 states of VGG-16 without its pooled states, as (channels, downsampling).
@@ -181,12 +182,16 @@ class DAGNetwork(GatedBackbone):
     def graph_units(self) -> dict:
         """The read-ins, edges and read-outs with the states' channels and strides.
 
-        Lets ``mtlreg.compact`` compile reduced sub-networks into one network that computes each
-        distinct state once.
+        What :func:`~mtlreg.models.compact.dag.compile_dag` compiles.
         """
         return dict(read_in=self.read_in, edges=self.edges, read_out=self.read_out, channels=list(self.channels),
                     strides=list(self.strides), read_out_channels=self.read_out_channels,
                     read_out_stride=self.read_out_stride)
+
+    def compile_compact(self, mask, task_names, copy_modules=True):
+        """One network computing each distinct state of the reduced sub-networks once
+        (:func:`~mtlreg.models.compact.dag.compile_dag`)."""
+        return compile_dag(self, mask, task_names, copy_modules)
 
     def state_size(self, input_size: Sequence[int], stride: int) -> tuple[int, int]:
         return tuple(math.ceil(s / stride) for s in input_size[-2:])

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from mtlreg.registry import BACKBONES
+from ..compact.modular import compile_modular
 from .base import GatedBackbone
 
 _COMPONENTS = ('conv', 'max_pool', 'avg_pool', 'identity', 'fc')
@@ -145,9 +146,13 @@ class ModularNetwork(GatedBackbone):
     def layered_units(self) -> tuple[nn.Module | None, list[tuple[nn.ModuleList, nn.Module]]]:
         """The stem (or None) and, per layer, its components and what follows them (norm, pooling).
 
-        Lets ``mtlreg.compact`` compile an allocation into a network that runs only active components.
+        What :func:`~mtlreg.models.compact.modular.compile_modular` compiles.
         """
         return self.stem, list(zip(self.layers, self.after))
+
+    def compile_compact(self, mask, task_names, copy_modules=True):
+        """Only the allocated components, each shared prefix once (:func:`~mtlreg.models.compact.modular.compile_modular`)."""
+        return compile_modular(self, mask, task_names, copy_modules)
 
     def forward(self, x: torch.Tensor, gates: torch.Tensor | None = None) -> torch.Tensor:
         self.check_gates(gates)

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from mtlreg.registry import BACKBONES
+from ..compact.sequential import compile_sequential
 from .base import GatedBackbone
 
 _DEPTHS = {18: 'resnet18', 34: 'resnet34'}
@@ -83,9 +84,13 @@ class DilatedResNet(GatedBackbone):
     def sequential_units(self) -> tuple[nn.Module, list[tuple[nn.Module, nn.Module | None]]]:
         """The stem and, per block, the block and what a skipped block runs (its downsample; None: identity).
 
-        Lets ``mtlreg.compact`` compile a discrete policy into a network that runs only the chosen blocks.
+        What :func:`~mtlreg.models.compact.sequential.compile_sequential` compiles.
         """
         return self.stem, [(block, getattr(block, 'downsample', None)) for block in self.blocks]
+
+    def compile_compact(self, mask, task_names, copy_modules=True):
+        """A prefix tree of the blocks the tasks run (:func:`~mtlreg.models.compact.sequential.compile_sequential`)."""
+        return compile_sequential(self, torch.as_tensor(mask).reshape(len(task_names), -1), task_names, copy_modules)
 
     def skip_parameter_counts(self) -> torch.Tensor:
         """A skipped block still runs its downsample projection (:func:`shortcut`)."""

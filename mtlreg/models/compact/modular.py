@@ -23,7 +23,7 @@ class CompactModularBackbone(nn.Module):
     held (component 0 of a layer also where a task uses none of them: it
     gives the zeros their shape, as in the supernet). With ``fuse=True`` the
     components one input feeds run as one wide layer where they have the same
-    form (:mod:`mtlreg.compact.fused_components`).
+    form (:mod:`mtlreg.models.compact.fused_components`).
     """
 
     def __init__(self, stem: nn.Module | None, components: dict[str, nn.Module], after: dict[str, nn.Module],

@@ -2,11 +2,11 @@
 import pytest
 import torch
 
-from mtlreg.compact import (build_prefix_tree, compile_model, load_compact_model, needed_nodes,
+from mtlreg.models.compact import (build_prefix_tree, compile_model, load_compact_model, needed_nodes,
                             save_compact_model)
 from mtlreg.models import MultiTaskModel
-from mtlreg.utils import register_all_modules
-from tests.compact.exactness import assert_compact_matches_supernet
+from mtlreg.registry import register_all_modules
+from tests.models.compact.exactness import assert_compact_matches_supernet
 
 register_all_modules()
 
@@ -113,7 +113,7 @@ def test_export_tool_writes_the_compact_model_the_export_and_the_report(tmp_path
 
     from mmengine.config import Config
 
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     spec = importlib.util.spec_from_file_location('export_tool', os.path.join(repo, 'tools', 'export.py'))
     export_tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(export_tool)
@@ -150,10 +150,10 @@ def test_export_tool_writes_the_compact_model_the_export_and_the_report(tmp_path
 
 @pytest.mark.parametrize('kind', ['sequential', 'modular', 'dag'])
 def test_training_a_fixed_policy_through_the_compact_executor_gives_the_gated_gradients(kind):
-    from tests.compact.test_dag_compact import MASKS as DAG_MASKS
-    from tests.compact.test_dag_compact import _model as dag_model
-    from tests.compact.test_modular_compact import MASKS as MODULAR_MASKS
-    from tests.compact.test_modular_compact import _model as modular_model
+    from tests.models.compact.test_dag_compact import MASKS as DAG_MASKS
+    from tests.models.compact.test_dag_compact import _model as dag_model
+    from tests.models.compact.test_modular_compact import MASKS as MODULAR_MASKS
+    from tests.models.compact.test_modular_compact import _model as modular_model
     build, mask, shape = {'sequential': (_model, MASKS['a stage skipped entirely'], (3, 32, 32)),
                           'modular': (modular_model, MODULAR_MASKS['a layer with no active component'], (1, 16, 16)),
                           'dag': (dag_model, DAG_MASKS['shared prefix, early exit, skip'], (3, 16, 16))}[kind]

@@ -2,15 +2,15 @@
 import pytest
 import torch
 
-from mtlreg.compact import compile_model
-from mtlreg.compact.onnx_export import export_onnx, onnxruntime_outputs
-from tests.compact.test_dag_compact import MASKS as DAG_MASKS
-from tests.compact.test_dag_compact import _model as dag_model
-from tests.compact.test_modular_compact import MASKS as MODULAR_MASKS
-from tests.compact.test_modular_compact import _model as modular_model
-from tests.compact.test_modular_compact import fusable_model
-from tests.compact.test_sequential_compact import MASKS as SEQUENTIAL_MASKS
-from tests.compact.test_sequential_compact import _model as sequential_model
+from mtlreg.models.compact import compile_model
+from mtlreg.apis.onnx_export import export_onnx, onnxruntime_outputs
+from tests.models.compact.test_dag_compact import MASKS as DAG_MASKS
+from tests.models.compact.test_dag_compact import _model as dag_model
+from tests.models.compact.test_modular_compact import MASKS as MODULAR_MASKS
+from tests.models.compact.test_modular_compact import _model as modular_model
+from tests.models.compact.test_modular_compact import fusable_model
+from tests.models.compact.test_sequential_compact import MASKS as SEQUENTIAL_MASKS
+from tests.models.compact.test_sequential_compact import _model as sequential_model
 
 CASES = {
     'sequential': lambda: (sequential_model(SEQUENTIAL_MASKS['a stage skipped entirely']), (3, 32, 32)),

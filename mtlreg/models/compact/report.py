@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from mtlreg.models.complexity import task_flops
+from ..complexity import task_flops
 from .model import CompactMultiTaskModel
 from .prefix_tree import needed_nodes
 

@@ -2,10 +2,10 @@
 import pytest
 import torch
 
-from mtlreg.compact import compile_model, load_compact_model, save_compact_model
+from mtlreg.models.compact import compile_model, load_compact_model, save_compact_model
 from mtlreg.models import MultiTaskModel
-from mtlreg.utils import register_all_modules
-from tests.compact.exactness import assert_compact_matches_supernet
+from mtlreg.registry import register_all_modules
+from tests.models.compact.exactness import assert_compact_matches_supernet
 
 register_all_modules()
 

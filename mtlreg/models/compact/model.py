@@ -10,10 +10,8 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from mtlreg.registry import BACKBONES, HEADS, register_all_modules
 from mtlreg.utils.atomic_io import torch_save_atomic, write_json_atomic
-from .dag import compile_dag
-from .modular import compile_modular
-from .sequential import compile_sequential
 
 #: Files of a saved compact model.
 CONFIG_FILE, WEIGHTS_FILE = 'compact.json', 'compact.pth'
@@ -44,10 +42,9 @@ class CompactMultiTaskModel(nn.Module):
 def compile_model(model: nn.Module, mask: torch.Tensor | None = None) -> CompactMultiTaskModel:
     """Compile a ``MultiTaskModel`` under its policy's discrete mask (or ``mask``) into a compact model.
 
-    The backbone must describe how it runs a discrete policy: ``sequential_units()``
-    (a stem and skippable blocks: ResNet for AdaShare), ``layered_units()``
-    (modular layers of components: Gumbel-Matrix) or ``graph_units()`` (a DAG
-    of states: the DAG network after reduction).
+    The backbone compiles itself (``GatedBackbone.compile_compact``): ResNet as a chain of skippable
+    blocks (AdaShare), the modular network as layers of components (Gumbel-Matrix), the DAG network as a
+    graph of states (after reduction).
     """
     backbone = getattr(model, 'backbone', None)
     if backbone is None:
@@ -59,22 +56,17 @@ def compile_model(model: nn.Module, mask: torch.Tensor | None = None) -> Compact
 
 
 def can_compile(backbone: nn.Module) -> bool:
-    """Whether the backbone describes a compact execution."""
-    return any(callable(getattr(backbone, name, None)) for name in ('sequential_units', 'layered_units', 'graph_units'))
+    """Whether the backbone implements ``compile_compact``."""
+    return bool(getattr(backbone, 'compilable', False))
 
 
 def compile_backbone(backbone: nn.Module, mask: torch.Tensor, task_names: Sequence[str],
                      copy_modules: bool = True) -> nn.Module:
-    """The compact backbone for a discrete mask, by what the backbone describes of its execution."""
-    if callable(getattr(backbone, 'sequential_units', None)):
-        return compile_sequential(backbone, torch.as_tensor(mask).reshape(len(task_names), -1), task_names,
-                                  copy_modules)
-    if callable(getattr(backbone, 'layered_units', None)):
-        return compile_modular(backbone, mask, task_names, copy_modules)
-    if callable(getattr(backbone, 'graph_units', None)):
-        return compile_dag(backbone, mask, task_names, copy_modules)
-    raise NotImplementedError(f'compile_model: {type(backbone).__name__} does not describe a compact execution '
-                              '(it needs sequential_units(), layered_units() or graph_units())')
+    """The compact backbone for a discrete mask: ``backbone.compile_compact``, or a clear error."""
+    if not can_compile(backbone):
+        raise NotImplementedError(f'compile_model: {type(backbone).__name__} does not describe a compact execution '
+                                  '(it needs to implement GatedBackbone.compile_compact)')
+    return backbone.compile_compact(torch.as_tensor(mask), task_names, copy_modules)
 
 
 def save_compact_model(model: nn.Module, directory: str, model_cfg: dict, mask: torch.Tensor | None = None) -> str:
@@ -98,9 +90,6 @@ def save_compact_model(model: nn.Module, directory: str, model_cfg: dict, mask: 
 
 def load_compact_model(directory: str) -> CompactMultiTaskModel:
     """Rebuild a saved compact model (no runner, config system, policy or losses involved)."""
-    from mtlreg.registry import BACKBONES, HEADS
-    from mtlreg.utils import register_all_modules
-
     path = osp.join(directory, CONFIG_FILE)
     if not osp.isfile(path):
         raise FileNotFoundError(f'load_compact_model: no {CONFIG_FILE} in {directory!r} (written by tools/export.py)')

@@ -10,8 +10,7 @@ from mtlreg.engine.config_utils import parse_data_roots, remap_data_roots, set_w
 from mtlreg.engine.runner import resolve_task_config
 from mtlreg.engine.runner.checkpoint_loading import check_matches, load_checkpoint_file, state_dict_of
 from mtlreg.utils.errors import CheckpointError
-from mtlreg.registry import DATASETS, MODELS
-from mtlreg.utils import register_all_modules
+from mtlreg.registry import DATASETS, MODELS, register_all_modules
 
 
 def load_trained_model(config: str, checkpoint: str, cfg_options: dict | None = None,

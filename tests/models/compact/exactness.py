@@ -1,7 +1,7 @@
 """The check every compact-execution test shares: the compact model gives the gated supernet's outputs."""
 import torch
 
-from mtlreg.compact import compile_model
+from mtlreg.models.compact import compile_model
 
 
 def assert_compact_matches_supernet(model, x: torch.Tensor, tolerance: float = 1e-5):
