@@ -1,7 +1,6 @@
 """Evaluate a checkpoint on the test split and write every metric to JSON."""
 import argparse
 import json
-import os
 import os.path as osp
 import sys
 
@@ -10,7 +9,7 @@ from mtlreg.utils.cli import run_tool  # noqa: E402  (light: no torch, no MMEngi
 
 
 def parse_args(argv=None):
-    from mtlreg.utils.cli import ConfigOptionsAction, directory_path
+    from mtlreg.utils.cli import add_run_arguments, directory_path, parse_run_arguments
     parser = argparse.ArgumentParser(description='Test a multi-task model')
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file')
@@ -18,21 +17,8 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', type=directory_path,
                         help="directory for the report and logs (default: the run directory of the checkpoint, "
                              "else the config's work dir)")
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='unpickle the checkpoint in full (only for a file you trust: unpickling can run code); '
-                             'mtlreg\'s own checkpoints never need it')
-    parser.add_argument('--allow-partial-load', action='store_true',
-                        help='accept a checkpoint whose keys do not all match the model')
-    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction, help='override config keys')
-    parser.add_argument('--data-root', action='append', metavar='PREFIX=PATH',
-                        help='read every dataset whose data_root starts with PREFIX from PATH instead '
-                             '(e.g. data/mnist=/datasets/mnist); repeatable')
-    parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    parser.add_argument('--debug', action='store_true', help='show the full traceback of an error')
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_run_arguments(parser, loads='the checkpoint')
+    return parse_run_arguments(parser, argv)
 
 
 def main():

@@ -1,6 +1,5 @@
 """Train a multi-task model from a config."""
 import argparse
-import os
 import os.path as osp
 import sys
 
@@ -9,7 +8,7 @@ from mtlreg.utils.cli import run_tool  # noqa: E402  (light: no torch, no MMEngi
 
 
 def parse_args(argv=None):
-    from mtlreg.utils.cli import ConfigOptionsAction, directory_path
+    from mtlreg.utils.cli import add_run_arguments, directory_path, parse_run_arguments
     parser = argparse.ArgumentParser(description='Train a multi-task model')
     parser.add_argument('config', help='config file')
     parser.add_argument('--work-dir', type=directory_path, help='directory for logs and checkpoints')
@@ -21,22 +20,8 @@ def parse_args(argv=None):
                              'writes to --work-dir, else to <work dir>/fast_dev_run')
     parser.add_argument('--test', action='store_true',
                         help='evaluate on the test split after training (also: test_after_train=True in the config)')
-    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction,
-                        help='override config keys, e.g. tasks.seg.weight=2 train_cfg.max_iters=100')
-    parser.add_argument('--data-root', action='append', metavar='PREFIX=PATH',
-                        help='read every dataset whose data_root starts with PREFIX from PATH instead '
-                             '(e.g. data/mnist=/datasets/mnist); repeatable')
-    parser.add_argument('--trust-checkpoint', action='store_true',
-                        help='unpickle the checkpoints this run loads in full (only for files you trust: '
-                             'unpickling can run code); mtlreg\'s own checkpoints never need it')
-    parser.add_argument('--allow-partial-load', action='store_true',
-                        help='load_from / --resume: accept a checkpoint whose keys do not all match the model')
-    parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    parser.add_argument('--debug', action='store_true', help='show the full traceback of an error')
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_run_arguments(parser, loads='the checkpoints this run loads (load_from, --resume)')
+    return parse_run_arguments(parser, argv)
 
 
 def merge_args(cfg, args):

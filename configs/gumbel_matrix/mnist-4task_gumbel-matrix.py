@@ -5,4 +5,4 @@ _base_ = [
     '../_base_/schedules/mnist_4task.py',
     '../_base_/schedules/gumbel_matrix_hooks.py',
 ]
-model = dict(policy=dict(type='GumbelMatrixPolicy', p_init=0.5))
+model = dict(policy=dict(type='GumbelMatrixPolicy', temperature=50.0, p_init=0.5))

@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/schedules/gumbel_matrix_hooks.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(policy=dict(type='GumbelMatrixPolicy', p_init=0.5, budget=0.5, budget_weight=1.0))
+model = dict(policy=dict(type='GumbelMatrixPolicy', temperature=50.0, p_init=0.5, budget=0.5, budget_weight=1.0))
 train_cfg = dict(type='MultiTaskIterBasedTrainLoop', max_iters=6000, val_interval=2000)
 optim_wrapper = dict(type='OptimWrapper', constructor='ArchitectureParamGroupConstructor',
                      optimizer=dict(type='Adam', lr=3e-4))

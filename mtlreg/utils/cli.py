@@ -102,3 +102,31 @@ class ConfigOptionsAction(argparse.Action):
                                                    '(e.g. model.backbone.strides=[1,2,2])')
         from mmengine.config import DictAction
         DictAction(self.option_strings, self.dest, nargs=self.nargs)(parser, namespace, values, option_string)
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, loads: str) -> None:
+    """The options every tool that builds a runner from a config shares.
+
+    ``loads`` says what the run loads, for the help of ``--trust-checkpoint`` and
+    ``--allow-partial-load`` (e.g. ``'the checkpoint'``).
+    """
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction,
+                        help='override config keys, e.g. tasks.seg.weight=2 train_cfg.max_iters=100')
+    parser.add_argument('--data-root', action='append', metavar='PREFIX=PATH',
+                        help='read every dataset whose data_root starts with PREFIX from PATH instead '
+                             '(e.g. data/mnist=/datasets/mnist); repeatable')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help=f'unpickle {loads} in full (only for files you trust: unpickling can run code); '
+                             "mtlreg's own checkpoints never need it")
+    parser.add_argument('--allow-partial-load', action='store_true',
+                        help=f'{loads}: accept a checkpoint whose keys do not all match the model')
+    parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument('--debug', action='store_true', help='show the full traceback of an error')
+
+
+def parse_run_arguments(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse, and export ``LOCAL_RANK`` for a distributed launcher that passes ``--local-rank``."""
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args

@@ -34,7 +34,7 @@ param_scheduler = dict(warmup=[], weights=[], arch=[], retrain=[])
 # named_hooks = dict(curriculum=dict(speed=3)).
 named_hooks = dict(
     policy_mode=dict(type='PolicyModeHook', modes=dict(warmup='warmup', search='search')),
-    temperature=dict(type='TemperatureScheduleHook', start=5.0, decay=0.965, every='cycle', stage='search'),
+    temperature=dict(type='TemperatureScheduleHook', decay=0.965, every='cycle', stage='search'),  # from policy τ0
     curriculum=dict(type='CurriculumHook', speed=1, every='cycle', stage='search'),
     best_policy=dict(type='BestPolicyHook', stage='search', metric='delta/mean', rule='greater'),
     discretize=dict(type='DiscretizePolicyHook', stage='retrain', discretize_cfg=dict(mode='sample'), seed=0,

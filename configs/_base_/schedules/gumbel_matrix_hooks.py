@@ -1,6 +1,7 @@
-# The Gumbel-Matrix training hooks: the public code's temperature max(0.5, 50 / sqrt(step + 1)), task
-# embeddings and allocation probabilities in TensorBoard and the work dir, the final allocation.
+# The Gumbel-Matrix training hooks: the public code's temperature max(0.5, τ0 / sqrt(step + 1)) from the
+# policy's τ0 (temperature=50.0 in the configs, as in that code), task embeddings and allocation
+# probabilities in TensorBoard and the work dir, the final allocation.
 named_hooks = dict(
-    temperature=dict(type='TemperatureScheduleHook', schedule='inverse_sqrt', start=50.0, minimum=0.5),
+    temperature=dict(type='TemperatureScheduleHook', schedule='inverse_sqrt', minimum=0.5),
     task_embedding=dict(type='TaskEmbeddingHook', interval=500),
     policy_visualization=dict(type='PolicyVisualizationHook', interval=500))

@@ -1,26 +1,26 @@
-from .model_summary_hook import ModelSummaryHook
-from .policy_schedule_hooks import CurriculumHook, TemperatureScheduleHook
-from .policy_visualization_hook import PolicyVisualizationHook
-from .task_embedding_hook import TaskEmbeddingHook
-from .rewind_weights_hook import RewindWeightsHook
-from .save_metrics_hook import SaveMetricsHook
-from .dag_topology_hook import DAGTopologyHook
-from .stage_hooks import BestPolicyHook, DiscretizePolicyHook, PolicyModeHook, ReinitializeWeightsHook
-
-__all__ = ['ModelSummaryHook', 'TemperatureScheduleHook', 'CurriculumHook', 'PolicyVisualizationHook',
-           'BestPolicyHook', 'DiscretizePolicyHook', 'PolicyModeHook', 'ReinitializeWeightsHook', 'TaskEmbeddingHook',
-           'RewindWeightsHook', 'DAGTopologyHook', 'SaveMetricsHook']
+"""Hooks: one per file. Those registered under MMEngine's names (CheckpointHook, IterTimerHook, LoggerHook)
+replace MMEngine's in every config."""
+from .best_policy_hook import BestPolicyHook
 from .checkpoint_hook import SafeCheckpointHook
+from .curriculum_hook import CurriculumHook
+from .dag_topology_hook import DAGTopologyHook
+from .discretize_policy_hook import DiscretizePolicyHook
 from .divergence_guard_hook import DivergenceGuardHook
-
-__all__ += ['SafeCheckpointHook', 'DivergenceGuardHook']
-from .task_data_check_hook import TaskDataCheckHook
-
-__all__ += ['TaskDataCheckHook']
-from .test_metrics_visualizer_hook import TestMetricsVisualizerHook
-
-__all__ += ['TestMetricsVisualizerHook']
 from .eta_timer_hook import EtaTimerHook
 from .logger_hook import TrainStepLoggerHook
+from .model_summary_hook import ModelSummaryHook
+from .policy_mode_hook import PolicyModeHook
+from .policy_visualization_hook import PolicyVisualizationHook
+from .reinitialize_weights_hook import ReinitializeWeightsHook
+from .rewind_weights_hook import RewindWeightsHook
+from .save_metrics_hook import SaveMetricsHook
+from .stage_hook import StageHook
+from .task_data_check_hook import TaskDataCheckHook
+from .task_embedding_hook import TaskEmbeddingHook
+from .temperature_schedule_hook import TemperatureScheduleHook
+from .test_metrics_visualizer_hook import TestMetricsVisualizerHook
 
-__all__ += ['EtaTimerHook', 'TrainStepLoggerHook']
+__all__ = ['BestPolicyHook', 'CurriculumHook', 'DAGTopologyHook', 'DiscretizePolicyHook', 'DivergenceGuardHook',
+           'EtaTimerHook', 'ModelSummaryHook', 'PolicyModeHook', 'PolicyVisualizationHook', 'ReinitializeWeightsHook',
+           'RewindWeightsHook', 'SafeCheckpointHook', 'SaveMetricsHook', 'StageHook', 'TaskDataCheckHook',
+           'TaskEmbeddingHook', 'TemperatureScheduleHook', 'TestMetricsVisualizerHook', 'TrainStepLoggerHook']

@@ -3,17 +3,16 @@ from __future__ import annotations
 
 import os.path as osp
 
-from mmengine.hooks import Hook
-
 from mtlreg.registry import HOOKS
 from mtlreg.utils.atomic_io import write_json_atomic
 from mtlreg.visualization import save_png
 from mtlreg.visualization.graph_plot import shared_adjacency_image, task_graph_image
-from .hook_utils import check_stage, model_submodule, unwrap_model
+from .hook_utils import model_submodule, unwrap_model
+from .stage_hook import StageHook
 
 
 @HOOKS.register_module()
-class DAGTopologyHook(Hook):
+class DAGTopologyHook(StageHook):
     """Reports every task's sub-network once the structure is discrete (Choi & Im, Sec. 3.1, 4.3).
 
     When ``stage`` begins (after the policy has been reduced and fixed) and
@@ -36,7 +35,7 @@ class DAGTopologyHook(Hook):
         self.stage, self.module = stage, module
 
     def before_train(self, runner) -> None:
-        check_stage(runner, self.stage, 'DAGTopologyHook')
+        super().before_train(runner)
         policy = model_submodule(runner, self.module)
         if not callable(getattr(policy, 'topology', None)):
             raise TypeError(f'DAGTopologyHook: the policy {type(policy).__name__} has no topology(); '
@@ -79,9 +78,8 @@ class DAGTopologyHook(Hook):
                            + (f'\n  total parameters {total / 1e6:.3f}M' if total else ''))
         return record
 
-    def before_stage(self, runner, stage: str) -> None:
-        if stage == self.stage:
-            self.report(runner)
+    def enter_stage(self, runner) -> None:
+        self.report(runner)
 
     def after_train(self, runner) -> None:
         if runner.train_loop.stage == self.stage:

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import torch
-from mmengine.hooks import Hook
 
 from mtlreg.registry import HOOKS
 from .hook_utils import check_stage, clear_optimizer_states, unwrap_model
+from .stage_hook import StageHook
 
 
 @HOOKS.register_module()
-class RewindWeightsHook(Hook):
+class RewindWeightsHook(StageHook):
     """Keeps the weights at the end of ``source_stage`` and loads them back when ``stage`` begins.
 
     Choi & Im (CVPR 2023, App. A) rewind the network to its parameters at the
@@ -39,7 +39,7 @@ class RewindWeightsHook(Hook):
 
     def before_train(self, runner) -> None:
         check_stage(runner, self.source_stage, 'RewindWeightsHook')
-        check_stage(runner, self.stage, 'RewindWeightsHook')
+        super().before_train(runner)
         names = [s.name for s in runner.train_loop.stages]
         if names.index(self.source_stage) >= names.index(self.stage):
             raise ValueError(f'RewindWeightsHook: source_stage {self.source_stage!r} must come before stage '
@@ -53,9 +53,8 @@ class RewindWeightsHook(Hook):
                          if not k.startswith(self.keep_prefixes)}
         runner.logger.info(f'RewindWeightsHook: kept the weights at the end of stage {self.source_stage!r}')
 
-    def before_stage(self, runner, stage: str) -> None:
-        if stage != self.stage:
-            return
+    def enter_stage(self, runner) -> None:
+        stage = self.stage
         if self.snapshot is None:
             raise RuntimeError(f'RewindWeightsHook: no weights were kept at the end of stage {self.source_stage!r}; '
                                'resume from a checkpoint written at or after its end by a run with this hook')

@@ -76,8 +76,8 @@ class AdaSharePolicy(BasePolicy):
         self.sampling = sampling
         self.sparsity_weight, self.sharing_weight = sparsity_weight, sharing_weight
         self.regularizer_form = regularizer_form
-        self.register_buffer('temperature', torch.tensor(float(temperature)))
-        self.register_buffer('curriculum_blocks', torch.tensor(num_blocks))
+        self.register_schedulable('temperature', float(temperature))
+        self.register_schedulable('curriculum_blocks', num_blocks)
 
     @property
     def num_blocks(self) -> int:

@@ -64,6 +64,19 @@ class BasePolicy(nn.Module):
         self.register_buffer('mode_index', torch.tensor(0))
         self.register_buffer('fixed_mask', torch.ones((len(self.task_names), *self.unit_grid), dtype=torch.bool))
         self.register_buffer('valid_units', torch.ones(self.unit_grid, dtype=torch.bool), persistent=False)
+        #: what schedule hooks may set during training, with the value a schedule starts from:
+        #: ``{buffer name: initial value}`` (see :meth:`register_schedulable`)
+        self.schedulable: dict[str, float | int] = {}
+
+    def register_schedulable(self, name: str, value: float | int) -> None:
+        """A buffer that a schedule hook sets during training (a temperature, a curriculum).
+
+        ``value`` is its initial value, which is also where the hook's schedule starts unless the hook is
+        given a start of its own; a hook that targets a name the policy does not declare is refused
+        before training.
+        """
+        self.register_buffer(name, torch.tensor(value))
+        self.schedulable[name] = value
 
     def set_valid_units(self, valid: torch.Tensor) -> None:
         """Which entries of a sparse unit grid hold a unit (the backbone's ``valid_units()``)."""

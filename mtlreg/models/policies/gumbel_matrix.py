@@ -52,7 +52,7 @@ class GumbelMatrixPolicy(BasePolicy):
             raise ValueError(f'GumbelMatrixPolicy: budget must lie in (0, 1], got {budget}')
         init = torch.tensor([math.log(p_init), math.log(1.0 - p_init)])
         self.logits = nn.Parameter(init.repeat(len(self.task_names), *self.unit_grid, 1))
-        self.register_buffer('temperature', torch.tensor(float(temperature)))
+        self.register_schedulable('temperature', float(temperature))
         self.budget, self.budget_weight, self.eval_sampling = budget, budget_weight, eval_sampling
 
     def allocation_probabilities(self) -> torch.Tensor:

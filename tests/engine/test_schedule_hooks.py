@@ -44,4 +44,4 @@ def test_errors_name_the_problem():
         TemperatureScheduleHook(schedule='linear')
     runner = _runner(0)
     with pytest.raises(AttributeError, match="'heads.seg': .*|no buffer 'temperature'"):
-        TemperatureScheduleHook(module='heads.seg').before_train_iter(runner, 0)
+        TemperatureScheduleHook(start=5.0, module='heads.seg').before_train_iter(runner, 0)
