@@ -12,6 +12,8 @@ Two kinds live here:
   giving each category its own tree keeps its members listed on their own and
   ``type=`` resolving inside it.
 """
+import importlib
+
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
@@ -36,9 +38,9 @@ from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
 
-import importlib
-
+from mtlreg.utils.plugins import load_plugins
 from mtlreg.utils.registry_base import MtlRegistry
+from mtlreg.utils.setup_env import set_runtime_env
 
 # Runner
 RUNNERS = MtlRegistry('runner', parent=MMENGINE_RUNNERS, scope='mtlreg', locations=['mtlreg.engine'])
@@ -102,8 +104,6 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     Args:
         init_default_scope: also make ``mtlreg`` the current default scope.
     """
-    from mtlreg.utils.plugins import load_plugins
-    from mtlreg.utils.setup_env import set_runtime_env
     set_runtime_env()
     for registry in ALL_REGISTRIES.values():
         for location in registry._locations:
