@@ -13,6 +13,7 @@ from typing import Any, Iterator, Mapping
 
 from mmengine.runner import Runner
 
+from mtlreg.registry import OPTIMIZERS
 from mtlreg.utils.errors import ConfigError
 
 #: top-level keys mtlreg reads, beside the arguments of MMEngine's Runner
@@ -184,13 +185,12 @@ def check_values(cfg: Mapping) -> None:
         _check_sizes(loader.get('dataset'), f'{key}.dataset')
     wrapper = cfg.get('optim_wrapper')
     if isinstance(wrapper, Mapping):
-        from mmengine.registry import OPTIMIZERS
         for where, optimizer in _optimizer_configs(wrapper, 'optim_wrapper'):
             if 'lr' in optimizer:
                 _positive_number(optimizer['lr'], f'{where}.lr')
             kind = optimizer.get('type')
             if isinstance(kind, str) and OPTIMIZERS.get(kind) is None:
-                raise ConfigError(f'{kind!r} is not an optimiser{did_you_mean(kind, OPTIMIZERS.module_dict)}',
+                raise ConfigError(f'{kind!r} is not an optimiser{did_you_mean(kind, set(OPTIMIZERS.module_dict) | set(OPTIMIZERS.parent.module_dict))}',
                                   where=f'{where}.type', expected='a torch.optim class, e.g. SGD, Adam, AdamW')
     for key in ('model', 'tasks', 'named_hooks', 'custom_hooks'):
         _check_settings(cfg.get(key), key)

@@ -138,3 +138,19 @@ def test_well_formed_cfg_options_parse_as_mmengine_does():
     parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction)
     args = parser.parse_args(['--cfg-options', 'a.b=3', 'c=[1,2]', 'd=x'])
     assert args.cfg_options == {'a.b': 3, 'c': [1, 2], 'd': 'x'}
+
+
+def test_an_optimiser_registered_in_mtlreg_is_accepted(baseline):
+    import torch
+
+    from mtlreg.registry import OPTIMIZERS
+
+    class ScaledSGD(torch.optim.SGD):
+        pass
+    OPTIMIZERS.register_module(module=ScaledSGD, force=True)
+    try:
+        cfg = Config(baseline.to_dict())
+        cfg.merge_from_dict({'optim_wrapper.optimizer': dict(type='ScaledSGD', lr=0.1)})
+        validate_config(cfg)
+    finally:
+        OPTIMIZERS._module_dict.pop('ScaledSGD')
