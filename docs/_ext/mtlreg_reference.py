@@ -33,11 +33,6 @@ def _registered(category: str) -> list[tuple[str, object]]:
                   if getattr(obj, '__module__', '').startswith('mtlreg.'))
 
 
-def _first_line(obj) -> str:
-    doc = inspect.getdoc(obj) or ''
-    return doc.strip().split('\n\n')[0].replace('\n', ' ')
-
-
 def registry_rst(category: str) -> list[str]:
     """reStructuredText for one category."""
     from mtlreg.registry import ALL_REGISTRIES

@@ -20,7 +20,8 @@ class TaskConcatDataset(ConcatDataset):
 
     Args:
         datasets: ``{task: dataset config or dataset}``, in the rotation order.
-        ignore_keys: kept for configs written for MMEngine's ``ConcatDataset``; unused.
+        ignore_keys: accepted for configs written for MMEngine's ``ConcatDataset``, and ignored: the
+            members' metainfo is not compared (each task has its own).
         lazy_init: build the index later (``full_init``). Defaults to False.
     """
 
@@ -33,7 +34,6 @@ class TaskConcatDataset(ConcatDataset):
             if not all(hasattr(dataset, attr) for attr in ('__len__', '__getitem__', 'metainfo')):
                 raise TypeError(f'TaskConcatDataset: datasets.{task} is a {type(dataset).__name__}; expected a '
                                 'dataset config or a dataset with __len__, __getitem__ and metainfo')
-        self.ignore_keys = [ignore_keys] if isinstance(ignore_keys, str) else list(ignore_keys or [])
         self._metainfo = self.datasets[0].metainfo
         self._fully_initialized = False
         if not lazy_init:

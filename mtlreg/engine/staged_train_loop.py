@@ -227,14 +227,14 @@ class StagedTrainLoop(IterBasedTrainLoop):
             phase = stage.phase_at(stage_iter)
             self.runner.model.train()
             self.runner.message_hub.update_scalar('train/stage', index)
-            self.run_phase_iter(next(self.iterators[phase.dataloader]), stage, stage_iter, phase)
+            self.run_phase_iter(next(self.iterators[phase.dataloader]), phase)
             if stage_iter == stage.iters - 1:
                 self.runner.call_hook('after_stage', stage=stage.name)
         self.runner.call_hook('after_train_epoch')
         self.runner.call_hook('after_train')
         return self.runner.model
 
-    def run_phase_iter(self, data_batch, stage: Stage, stage_iter: int, phase: Phase) -> None:
+    def run_phase_iter(self, data_batch, phase: Phase) -> None:
         """One iteration: hooks, a step of the phase's wrapper, validation when due, hooks."""
         self.runner.call_hook('before_train_iter', batch_idx=self._iter, data_batch=data_batch)
         wrapper = self.optim_wrapper(phase.optim_wrapper)

@@ -24,7 +24,7 @@ class _PolicyWithTemperature(nn.Module):
 
 
 def _runner(policy, evaluator=None):
-    loop = SimpleNamespace(stages=[SimpleNamespace(name='search', iters=4)], stage_names=['search'])
+    loop = SimpleNamespace(stages=[SimpleNamespace(name='search', iters=4)])
     return SimpleNamespace(model=_Model(policy), train_loop=loop, val_loop=SimpleNamespace(evaluator=evaluator))
 
 

@@ -21,7 +21,8 @@ def test_staged_log_lines(tmp_path):
     for line, stage in zip(lines, stages):
         lrs = re.findall(r'(\w+)\.lr: ', line)
         assert 'stage: ' not in line
-        assert len(lrs) == 1 and lrs[0] in ({'warmup': 'warmup', 'retrain': 'retrain'}.get(stage) or ('weights', 'arch'))
+        live = {'warmup': ('warmup',), 'retrain': ('retrain',)}.get(stage, ('weights', 'arch'))
+        assert len(lrs) == 1 and lrs[0] in live
     search_phases = [re.findall(r'(\w+)\.lr: ', line)[0] for line in lines[2:6]]
     assert search_phases == ['weights', 'arch', 'weights', 'arch']  # phases of one iteration each
     assert all('temperature' in line for line in lines[2:6])

@@ -8,8 +8,7 @@ from mmengine.registry import DefaultScope
 from mtlreg.engine.optim_wrappers import AutocastOptimWrapper
 from mtlreg.models.balancers import DWABalancer, PCGradBalancer, UncertaintyBalancer
 from mtlreg.models.balancers.pcgrad import project_conflicting
-from mtlreg.registry import BALANCERS, MODELS
-from mtlreg.registry import register_all_modules
+from mtlreg.registry import BALANCERS, MODELS, register_all_modules
 
 register_all_modules()
 

@@ -2,8 +2,7 @@
 import pytest
 import torch
 
-from mtlreg.registry import BACKBONES, BALANCERS, HEADS, LOSSES, POLICIES
-from mtlreg.registry import register_all_modules
+from mtlreg.registry import BACKBONES, BALANCERS, HEADS, LOSSES, POLICIES, register_all_modules
 
 register_all_modules()
 

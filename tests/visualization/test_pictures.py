@@ -17,7 +17,12 @@ def test_the_decision_is_outlined_on_the_probabilities():
     plain = policy_heatmap(probs, TASKS, ['b0', 'b1'], title='p')
     marked = decision_heatmap(probs, probs >= 0.5, TASKS, ['b0', 'b1'], title='p')
     assert _red(plain) == 0 and _red(marked) > 100
-    assert abs(0.45 - 0.5) < UNCERTAIN_MARGIN  # the cell the legend counts as a coin flip
+    # a cell within UNCERTAIN_MARGIN of 0.5 (0.45) is marked; without such a cell nothing is
+    coin_flip = policy_heatmap(probs, TASKS, ['b0', 'b1'], title='p', flag_uncertain=False)
+    assert not np.array_equal(plain, coin_flip)
+    firm = np.array([[0.9, 0.1], [0.5 + UNCERTAIN_MARGIN + 0.05, 0.8], [0.2, 0.7]])
+    assert np.array_equal(policy_heatmap(firm, TASKS, ['b0', 'b1'], title='p'),
+                          policy_heatmap(firm, TASKS, ['b0', 'b1'], title='p', flag_uncertain=False))
 
 
 def test_a_sparse_grid_shows_only_its_units():

@@ -28,8 +28,7 @@ from mtlreg.engine.config_loading import load_config  # noqa: E402
 from mmengine.dataset import default_collate  # noqa: E402
 
 from mtlreg.engine.runner import resolve_task_config  # noqa: E402
-from mtlreg.registry import DATASETS, EVALUATOR  # noqa: E402
-from mtlreg.registry import register_all_modules  # noqa: E402
+from mtlreg.registry import DATASETS, EVALUATOR, register_all_modules  # noqa: E402
 
 
 def fit_constants(dataset, label_types: dict, labels: dict, num: int) -> dict:

@@ -29,8 +29,7 @@ from mmengine.optim import OptimWrapper  # noqa: E402
 from mtlreg.datasets.scenes import SceneRenderer
 from mtlreg.datasets.scenes_dataset import ScenesDataset
 from mtlreg.engine.runner import resolve_task_config
-from mtlreg.registry import MODELS, TRANSFORMS
-from mtlreg.registry import register_all_modules
+from mtlreg.registry import MODELS, TRANSFORMS, register_all_modules
 
 
 def measure_render_rate(resolution: int, num: int, seed: int = 0) -> float:

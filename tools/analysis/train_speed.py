@@ -40,8 +40,7 @@ from mtlreg.engine.config_loading import load_config  # noqa: E402
 from mmengine.dataset import default_collate  # noqa: E402
 
 from mtlreg.engine.runner import resolve_task_config  # noqa: E402
-from mtlreg.registry import DATASETS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS  # noqa: E402
-from mtlreg.registry import register_all_modules  # noqa: E402
+from mtlreg.registry import DATASETS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS, register_all_modules  # noqa: E402
 
 
 class Trainee:

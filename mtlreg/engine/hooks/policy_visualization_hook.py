@@ -6,7 +6,7 @@ import os.path as osp
 from mmengine.hooks import Hook
 
 from mtlreg.models.policies.policy_file import save_policy
-from mtlreg.models.compact import can_compile, compile_model
+from mtlreg.models.compact import CompactMultiTaskModel, can_compile, compile_backbone
 from mtlreg.models.compact.report import sharing_groups
 from mtlreg.registry import HOOKS
 from mtlreg.visualization import decision_heatmap, policy_heatmap, save_png
@@ -69,9 +69,10 @@ class PolicyVisualizationHook(Hook):
         mask = policy.discretize().cpu()
         path = osp.join(runner.work_dir, 'policy', 'policy_final.json')
         # the probabilities the search ended with (for a fixed policy, those it was derived from)
-        save_policy(path, policy.task_names, mask.numpy(), policy.search_probabilities().detach().cpu().numpy(),
-                    units, mode=policy.mode, iteration=runner.iter)
-        probabilities = policy.search_probabilities().detach().cpu().reshape(len(policy.task_names), -1).numpy()
+        searched = policy.search_probabilities().detach().cpu()
+        save_policy(path, policy.task_names, mask.numpy(), searched.numpy(), units, mode=policy.mode,
+                    iteration=runner.iter)
+        probabilities = searched.reshape(len(policy.task_names), -1).numpy()
         image = decision_heatmap(probabilities, mask.numpy(), policy.task_names, units,
                                  title=f'final policy: the search\'s probabilities, the discrete decision '
                                        f'outlined (iteration {runner.iter})')
@@ -90,7 +91,9 @@ class PolicyVisualizationHook(Hook):
         if not hasattr(model, 'backbone') or getattr(model, 'task_conditioned', False) or \
                 not can_compile(model.backbone):
             return None
-        compact = compile_model(model, mask)
+        # the structure only: the compiled backbone on the model's own modules, no copy of the weights
+        backbone = compile_backbone(model.backbone, mask, model.task_names, copy_modules=False)
+        compact = CompactMultiTaskModel(backbone, {})
         return sharing_tree_image(sharing_groups(compact), list(model.task_names),
                                   title='final policy: one column per task; a box across columns runs once for '
                                         'those tasks; a gap is a skipped unit')

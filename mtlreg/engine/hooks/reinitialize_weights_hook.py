@@ -37,7 +37,6 @@ class ReinitializeWeightsHook(StageHook):
         self.reset_optimizers, self.keep_prefixes = reset_optimizers, tuple(keep_prefixes)
 
     def enter_stage(self, runner) -> None:
-        stage = self.stage
         model = unwrap_model(runner)
         if not self.keep_searched_weights:
             fresh = MODELS.build(copy.deepcopy(runner.cfg.model)).state_dict()
@@ -46,6 +45,6 @@ class ReinitializeWeightsHook(StageHook):
             with torch.no_grad():
                 for key, value in new.items():
                     own[key].copy_(value)
-            runner.logger.info(f'ReinitializeWeightsHook: re-initialised {len(new)} tensors for stage {stage!r}')
+            runner.logger.info(f'ReinitializeWeightsHook: re-initialised {len(new)} tensors for stage {self.stage!r}')
         if self.reset_optimizers:
             clear_optimizer_states(runner)

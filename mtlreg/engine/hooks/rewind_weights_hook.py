@@ -54,7 +54,6 @@ class RewindWeightsHook(StageHook):
         runner.logger.info(f'RewindWeightsHook: kept the weights at the end of stage {self.source_stage!r}')
 
     def enter_stage(self, runner) -> None:
-        stage = self.stage
         if self.snapshot is None:
             raise RuntimeError(f'RewindWeightsHook: no weights were kept at the end of stage {self.source_stage!r}; '
                                'resume from a checkpoint written at or after its end by a run with this hook')
@@ -66,7 +65,7 @@ class RewindWeightsHook(StageHook):
         if self.reset_optimizers:
             clear_optimizer_states(runner)
         runner.logger.info(f'RewindWeightsHook: rewound {len(self.snapshot)} tensors to the end of stage '
-                           f'{self.source_stage!r} for stage {stage!r}')
+                           f'{self.source_stage!r} for stage {self.stage!r}')
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         if self.snapshot is not None:

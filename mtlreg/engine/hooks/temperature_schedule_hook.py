@@ -40,8 +40,9 @@ class TemperatureScheduleHook(StageHook):
 
     priority = 'HIGH'
 
-    def __init__(self, start: float | None = None, decay: float = 0.965, every: int | str = 1, schedule: str = 'exponential',
-                 minimum: float = 0.0, begin: int = 0, module: str = 'policy', stage: str | None = None):
+    def __init__(self, start: float | None = None, decay: float = 0.965, every: int | str = 1,
+                 schedule: str = 'exponential', minimum: float = 0.0, begin: int = 0, module: str = 'policy',
+                 stage: str | None = None):
         if schedule not in ('exponential', 'inverse_sqrt'):
             raise ValueError(f"TemperatureScheduleHook: schedule must be 'exponential' or 'inverse_sqrt', "
                              f'got {schedule!r}')
