@@ -8,9 +8,9 @@ writes ``DIR/compact.json`` + ``DIR/compact.pth`` (load with ``mtlreg.models.com
 ``DIR/sharing_tree.png``, and prints the report.
 """
 import argparse
-import os
 import os.path as osp
 
+from mtlreg.utils.atomic_io import atomic_path, write_json_atomic
 from mtlreg.utils.cli import ConfigOptionsAction, directory_path, positive_int, run_tool
 
 
@@ -31,25 +31,16 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-if __name__ == '__main__':
-    parse_args()  # --help and argument errors return before the heavy imports below
-
-os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
-os.environ.setdefault('HF_HUB_OFFLINE', '1')
-
-import torch  # noqa: E402
-
-from mtlreg.models.compact import load_compact_model, save_compact_model  # noqa: E402
-from mtlreg.apis.onnx_export import export_onnx, onnxruntime_outputs  # noqa: E402
-from mtlreg.models.compact.report import compact_report, report_lines  # noqa: E402
-from mtlreg.apis.trained_model import load_trained_model, first_test_input_shape  # noqa: E402
-from mtlreg.utils.atomic_io import atomic_path, write_json_atomic  # noqa: E402
-from mtlreg.visualization import save_png  # noqa: E402
-from mtlreg.visualization.sharing_tree import sharing_tree_image  # noqa: E402
-
-
 def main(argv=None):
-    args = parse_args(argv)
+    args = parse_args(argv)  # --help and argument errors return before the heavy imports below
+    import torch
+
+    from mtlreg.apis.onnx_export import export_onnx, onnxruntime_outputs
+    from mtlreg.apis.trained_model import first_test_input_shape, load_trained_model
+    from mtlreg.models.compact import load_compact_model, save_compact_model
+    from mtlreg.models.compact.report import compact_report, report_lines
+    from mtlreg.visualization import save_png
+    from mtlreg.visualization.sharing_tree import sharing_tree_image
     cfg, model = load_trained_model(args.config, args.checkpoint, args.cfg_options, args.data_root,
                                     args.trust_checkpoint)
     shape = tuple(args.input_shape) if args.input_shape else first_test_input_shape(cfg)

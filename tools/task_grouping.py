@@ -23,11 +23,16 @@ Example::
 import argparse
 import json
 import math
-import os
 import os.path as osp
 import shlex
 
+from mtlreg.grouping import (branch_and_bound, brute_force_selection, canonical_group, group_name,
+                             higher_order_estimates, make_selection, task_subsets)
+from mtlreg.utils.atomic_io import write_json_atomic, write_text_atomic
 from mtlreg.utils.cli import ConfigOptionsAction, run_tool
+
+TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
+BRUTE_FORCE_LIMIT = 2_000_000  # assignments of tasks to networks checked by brute force at most
 
 
 def parse_args(argv=None):
@@ -54,28 +59,10 @@ def parse_args(argv=None):
     return args
 
 
-if __name__ == '__main__':
-    parse_args()  # --help and argument errors return before the heavy imports below
-
-os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
-os.environ.setdefault('HF_HUB_OFFLINE', '1')
-
-
-from mtlreg.engine.config_loading import load_config  # noqa: E402
-from mtlreg.engine.config_utils import parse_data_roots, remap_data_roots  # noqa: E402
-from mtlreg.grouping import (branch_and_bound, brute_force_selection, canonical_group, group_name,  # noqa: E402
-                             higher_order_estimates, make_selection, task_subsets)
-from mtlreg.grouping.costs import candidate_costs  # noqa: E402
-from mtlreg.grouping.report import describe, score_table, selection_row, table_lines  # noqa: E402
-from mtlreg.grouping.sweep import CandidateSweep, GroupingSettings  # noqa: E402
-from mtlreg.registry import register_all_modules  # noqa: E402
-from mtlreg.utils.atomic_io import write_json_atomic, write_text_atomic  # noqa: E402
-
-TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
-BRUTE_FORCE_LIMIT = 2_000_000  # assignments of tasks to networks checked by brute force at most
-
-
 def load(args):
+    from mtlreg.engine.config_loading import load_config
+    from mtlreg.engine.config_utils import parse_data_roots, remap_data_roots
+    from mtlreg.grouping.sweep import GroupingSettings
     cfg = load_config(args.config, args.cfg_options)
     if args.data_root:
         remap_data_roots(cfg, parse_data_roots(args.data_root))
@@ -111,6 +98,8 @@ def rerun_command(args, report_path: str, work_dir: str) -> str:
 
 
 def train_selection(args, cfg, settings, tasks, work_dir) -> None:
+    from mtlreg.grouping.report import describe, score_table
+    from mtlreg.grouping.sweep import CandidateSweep
     with open(args.train_selection) as f:
         record = json.load(f)
     try:
@@ -141,6 +130,7 @@ def check_by_brute_force(row, tasks, table, costs, budget, groups) -> None:
 
 def estimate_table(method, sweep, settings, tasks, groups):
     """The scores the selection is made with, and where they come from."""
+    from mtlreg.grouping.report import score_table
     if method == 'exact':
         return score_table(sweep.run(groups), settings), 'validation after full training'
     if method == 'esa':
@@ -156,7 +146,11 @@ def estimate_table(method, sweep, settings, tasks, groups):
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    args = parse_args(argv)  # --help and argument errors return before the heavy imports below
+    from mtlreg.grouping.costs import candidate_costs
+    from mtlreg.grouping.report import describe, score_table, selection_row, table_lines
+    from mtlreg.grouping.sweep import CandidateSweep
+    from mtlreg.registry import register_all_modules
     register_all_modules()
     cfg, settings, tasks, work_dir = load(args)
     if args.train_selection:

@@ -2,14 +2,11 @@
 import argparse
 import json
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mtlreg.utils.cli import run_tool  # noqa: E402  (light: no torch, no MMEngine)
+from mtlreg.utils.cli import add_run_arguments, directory_path, parse_run_arguments, run_tool
 
 
 def parse_args(argv=None):
-    from mtlreg.utils.cli import add_run_arguments, directory_path, parse_run_arguments
     parser = argparse.ArgumentParser(description='Test a multi-task model')
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file')
@@ -23,8 +20,6 @@ def parse_args(argv=None):
 
 def main():
     args = parse_args()
-    from mtlreg.utils import set_runtime_env
-    set_runtime_env()
     from mmengine.model import is_model_wrapper
     from mmengine.runner import Runner
 

@@ -1,14 +1,11 @@
 """Train a multi-task model from a config."""
 import argparse
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mtlreg.utils.cli import run_tool  # noqa: E402  (light: no torch, no MMEngine)
+from mtlreg.utils.cli import add_run_arguments, directory_path, parse_run_arguments, run_tool
 
 
 def parse_args(argv=None):
-    from mtlreg.utils.cli import add_run_arguments, directory_path, parse_run_arguments
     parser = argparse.ArgumentParser(description='Train a multi-task model')
     parser.add_argument('config', help='config file')
     parser.add_argument('--work-dir', type=directory_path, help='directory for logs and checkpoints')
@@ -52,8 +49,6 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
-    from mtlreg.utils import set_runtime_env
-    set_runtime_env()
     from mmengine.runner import Runner
 
     from mtlreg.engine.config_loading import load_config

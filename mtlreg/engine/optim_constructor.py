@@ -8,6 +8,8 @@ from torch import nn
 
 from mtlreg.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS, OPTIMIZERS
 
+from .arch_param_group_constructor import arch_param_groups
+
 #: The parameter groups an entry may select.
 PARAMETER_GROUPS = ('weights', 'arch', 'all')
 
@@ -28,7 +30,9 @@ class ArchitectureOptimWrapperConstructor:
     An entry over ``'all'`` may give ``arch_overrides`` (e.g. ``dict(lr=0.01)``):
     the architecture parameters then form a second parameter group of the same
     optimiser with those options, for methods that train weights and
-    architecture together with separate learning rates (Choi & Im, Table 9).
+    architecture together with separate learning rates (Choi & Im, Table 9);
+    the groups are made by :func:`~mtlreg.engine.arch_param_group_constructor.arch_param_groups`,
+    as those of :class:`~mtlreg.engine.arch_param_group_constructor.ArchitectureParamGroupConstructor`.
 
     Example::
 
@@ -75,8 +79,7 @@ class ArchitectureOptimWrapperConstructor:
                                  '(a policy without architecture parameters cannot be searched)')
             overrides = cfg.pop('arch_overrides', None)
             if overrides is not None:
-                params = [dict(params=model.weight_parameters()),
-                          dict(params=model.arch_parameters(), **overrides)]
+                params = arch_param_groups(model, overrides)
             optimizer = OPTIMIZERS.build(dict(cfg.pop('optimizer'), params=params))
             cfg.setdefault('type', 'OptimWrapper')
             wrappers[name] = OPTIM_WRAPPERS.build(cfg, default_args=dict(optimizer=optimizer))

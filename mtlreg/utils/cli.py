@@ -8,6 +8,7 @@ import traceback
 from typing import Callable
 
 from .errors import MtlregError
+from .setup_env import set_runtime_env
 
 DEBUG_ENV = 'MTLREG_DEBUG'
 
@@ -33,9 +34,14 @@ def error_lines(err: BaseException) -> list[str]:
 def run_tool(main: Callable[[], object]) -> None:
     """Run a tool's ``main``; on an error print :func:`error_lines` and exit non-zero.
 
+    The process environment is set first (:func:`~mtlreg.utils.setup_env.set_runtime_env`): a tool
+    imports its heavy modules (torch, MMEngine) inside ``main``, after it has parsed its arguments,
+    and sets nothing before its own imports.
+
     Exit codes: 0 done, 1 any other error, 2 an mtlreg error (bad input, divergence), 130
     interrupted. ``--debug`` or ``MTLREG_DEBUG=1`` re-raises with the full traceback.
     """
+    set_runtime_env()
     try:
         main()
     except KeyboardInterrupt:

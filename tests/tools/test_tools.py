@@ -159,3 +159,14 @@ def test_every_tool_answers_help_without_importing_torch():
         proc = _run('-c', probe, tool)
         assert proc.returncode == 0, (tool, proc.stderr[-2000:])
         assert 'usage:' in proc.stdout and proc.stdout.strip().endswith('[]'), (tool, proc.stdout[-300:])
+
+
+def test_tools_import_mtlreg_as_an_installed_package():
+    """No tool puts the repository on ``sys.path`` or imports after other code (``# noqa: E402``):
+    mtlreg is installed (``make install``); a tool sets the environment and imports its heavy modules in
+    the function that runs (see ``mtlreg.utils.cli.run_tool``)."""
+    for tool in TOOLS:
+        with open(os.path.join(REPO, tool)) as f:
+            text = f.read()
+        assert 'sys.path.insert' not in text and 'sys.path.append' not in text, tool
+        assert 'noqa: E402' not in text, tool

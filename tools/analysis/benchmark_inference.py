@@ -17,12 +17,17 @@ Printed: milliseconds, the ratio to (a) and to (e), and beside each the FLOP-pro
     python tools/analysis/benchmark_inference.py CONFIG CHECKPOINT [--batch-size 1] [--input-size 64 64]
         [--threads 2] [--repeats 30]
 """
+from __future__ import annotations
+
 import argparse
-import os
 import statistics
 import time
+from typing import TYPE_CHECKING
 
 from mtlreg.utils.cli import ConfigOptionsAction, positive_int, run_tool
+
+if TYPE_CHECKING:
+    import torch
 
 
 def parse_args(argv=None):
@@ -40,19 +45,6 @@ def parse_args(argv=None):
     parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction)
     parser.add_argument('--debug', action='store_true', help='show the full traceback of an error')
     return parser.parse_args(argv)
-
-
-if __name__ == '__main__':
-    parse_args()  # --help and argument errors return before the heavy imports below
-
-os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
-os.environ.setdefault('HF_HUB_OFFLINE', '1')
-
-import torch  # noqa: E402
-from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
-
-from mtlreg.models.compact import compile_model  # noqa: E402
-from mtlreg.apis.trained_model import load_trained_model, first_test_input_shape  # noqa: E402
 
 
 def official_style_forward(model, x: torch.Tensor) -> dict:
@@ -116,6 +108,7 @@ def single_task_networks(model, x: torch.Tensor, count: int) -> dict:
 def latencies_ms(fns: dict, repeats: int, warmup: int) -> dict[str, float]:
     """Median milliseconds of each function, the functions taking turns (so drifts of the machine's
     speed during the run touch every variant alike and the ratios stay comparable)."""
+    import torch
     times = {name: [] for name in fns}
     with torch.no_grad():
         for _ in range(warmup):
@@ -130,6 +123,8 @@ def latencies_ms(fns: dict, repeats: int, warmup: int) -> dict[str, float]:
 
 
 def flops(fn) -> int:
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
     counter = FlopCounterMode(display=False)
     with torch.no_grad(), counter:
         fn()
@@ -148,7 +143,11 @@ def variants(model, compact, x: torch.Tensor) -> dict:
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    args = parse_args(argv)  # --help and argument errors return before the heavy imports below
+    import torch
+
+    from mtlreg.apis.trained_model import first_test_input_shape, load_trained_model
+    from mtlreg.models.compact import compile_model
     if args.threads:
         torch.set_num_threads(args.threads)
     cfg, model = load_trained_model(args.config, args.checkpoint, args.cfg_options,

@@ -6,7 +6,6 @@ then scored on the test split with the config's own metrics.
 """
 import argparse
 import json
-import os
 
 from mtlreg.utils.cli import run_tool
 
@@ -18,21 +17,10 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-if __name__ == '__main__':
-    parse_args()  # --help and argument errors return before the heavy imports below
-
-os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
-
-import torch  # noqa: E402
-from mtlreg.engine.config_loading import load_config  # noqa: E402
-from mmengine.dataset import default_collate  # noqa: E402
-
-from mtlreg.engine.runner import resolve_task_config  # noqa: E402
-from mtlreg.registry import DATASETS, EVALUATOR, register_all_modules  # noqa: E402
-
-
 def fit_constants(dataset, label_types: dict, labels: dict, num: int) -> dict:
     """The constant prediction per task from the first ``num`` samples of ``dataset``."""
+    import torch
+    from mmengine.dataset import default_collate
     batch = default_collate([dataset[i] for i in range(min(num, len(dataset)))])['data_samples']
     constants = {}
     for task, key in labels.items():
@@ -50,6 +38,8 @@ def fit_constants(dataset, label_types: dict, labels: dict, num: int) -> dict:
 
 
 def score(cfg, num_fit: int) -> dict:
+    from mtlreg.engine.runner import resolve_task_config
+    from mtlreg.registry import DATASETS, EVALUATOR
     cfg = resolve_task_config(cfg)
     labels = {t: spec.get('label', t) for t, spec in cfg.tasks.items()}
     train = DATASETS.build(cfg.train_dataloader.dataset)
@@ -67,7 +57,9 @@ def score(cfg, num_fit: int) -> dict:
 
 
 def main():
-    args = parse_args()
+    args = parse_args()  # --help and argument errors return before the heavy imports below
+    from mtlreg.engine.config_loading import load_config
+    from mtlreg.registry import register_all_modules
     register_all_modules()
     metrics = score(load_config(args.config), args.num_fit)
     print(json.dumps({k: round(float(v), 4) for k, v in metrics.items()}, indent=2))

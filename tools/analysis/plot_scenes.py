@@ -1,7 +1,18 @@
 """Plot a grid of procedural scenes samples: RGB and the five dense labels per row."""
-import argparse
+from __future__ import annotations
 
+import argparse
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mtlreg.utils.atomic_io import atomic_path
 from mtlreg.utils.cli import run_tool
+
+if TYPE_CHECKING:
+    from mtlreg.datasets.scenes import SceneRenderer
+
+COLUMNS = ('RGB', 'semantic', 'depth', 'normal', 'edge', 'keypoint')
 
 
 def parse_args(argv=None):
@@ -13,24 +24,9 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-if __name__ == '__main__':
-    parse_args()  # --help and argument errors return before the heavy imports below
-
-import matplotlib
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
-from mtlreg.datasets.scenes import CLASSES, PALETTE, SceneRenderer  # noqa: E402
-from mtlreg.utils.atomic_io import atomic_path  # noqa: E402
-
-COLUMNS = ('RGB', 'semantic', 'depth', 'normal', 'edge', 'keypoint')
-
-
 def label_panels(sample: dict) -> list:
     """Computes the displayable image of each column for one sample."""
+    from mtlreg.datasets.scenes import PALETTE
     palette = np.array(PALETTE, dtype=np.uint8)
     overlay = sample['img'].astype(float) / 255 * 0.45
     overlay[..., 0] = np.maximum(overlay[..., 0], sample['keypoint'])
@@ -41,6 +37,12 @@ def label_panels(sample: dict) -> list:
 
 def plot_samples(renderer: SceneRenderer, indices: list, out: str) -> None:
     """Renders ``indices`` and saves the grid figure to ``out``."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    from mtlreg.datasets.scenes import CLASSES, PALETTE
     fig, axes = plt.subplots(len(indices), len(COLUMNS), figsize=(2.2 * len(COLUMNS), 2.2 * len(indices) + 0.6),
                              squeeze=False)
     for row, index in enumerate(indices):
@@ -66,7 +68,8 @@ def plot_samples(renderer: SceneRenderer, indices: list, out: str) -> None:
 
 
 def main():
-    args = parse_args()
+    args = parse_args()  # --help and argument errors return before the heavy imports below
+    from mtlreg.datasets.scenes import SceneRenderer
     plot_samples(SceneRenderer(args.resolution, seed=args.seed), args.indices, args.out)
     print(f'saved {args.out}')
 

@@ -16,24 +16,9 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-if __name__ == '__main__':
-    parse_args()  # --help and argument errors return before the heavy imports below
-
-os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
-
-import torch  # noqa: E402
-from mtlreg.engine.config_loading import load_config  # noqa: E402
-from mmengine.dataset import default_collate  # noqa: E402
-from mmengine.optim import OptimWrapper  # noqa: E402
-
-from mtlreg.datasets.scenes import SceneRenderer
-from mtlreg.datasets.scenes_dataset import ScenesDataset
-from mtlreg.engine.runner import resolve_task_config
-from mtlreg.registry import MODELS, TRANSFORMS, register_all_modules
-
-
 def measure_render_rate(resolution: int, num: int, seed: int = 0) -> float:
     """Computes rendered samples per second (single process) over scene indices ``0..num-1``."""
+    from mtlreg.datasets.scenes import SceneRenderer
     renderer = SceneRenderer(resolution, seed=seed)
     renderer.render(0)  # warm up
     start = time.perf_counter()
@@ -53,6 +38,7 @@ def measure_dataset_rate(resolution: int, num: int, cache: str = 'none') -> floa
     Returns:
         Items per second.
     """
+    from mtlreg.datasets.scenes_dataset import ScenesDataset
     with tempfile.TemporaryDirectory() as tmp:
         dataset = ScenesDataset(split='train', resolution=resolution, max_samples=num,
                                 cache_dir=tmp if cache == 'disk' else None, cache_in_memory=cache == 'memory')
@@ -71,6 +57,14 @@ def measure_model_rate(config: str, iters: int = 10) -> tuple[float, int]:
     Returns:
         (samples per second, batch size).
     """
+    import torch
+    from mmengine.dataset import default_collate
+    from mmengine.optim import OptimWrapper
+
+    from mtlreg.datasets.scenes_dataset import ScenesDataset
+    from mtlreg.engine.config_loading import load_config
+    from mtlreg.engine.runner import resolve_task_config
+    from mtlreg.registry import MODELS, TRANSFORMS, register_all_modules
     register_all_modules()
     cfg = resolve_task_config(load_config(config))
     loader = cfg.train_dataloader

@@ -12,7 +12,6 @@ Example (the architecture × balancer table of docs/methods/balancers.md)::
         configs/baselines/shared_bottom_resnet18_scenes-5task.py configs/balancers/*_scenes-5task_*.py
 """
 import argparse
-import os
 import os.path as osp
 import statistics
 import time
@@ -30,23 +29,16 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-if __name__ == '__main__':
-    parse_args()  # --help and argument errors return before the heavy imports below
-
-os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
-
-import torch  # noqa: E402
-from mtlreg.engine.config_loading import load_config  # noqa: E402
-from mmengine.dataset import default_collate  # noqa: E402
-
-from mtlreg.engine.runner import resolve_task_config  # noqa: E402
-from mtlreg.registry import DATASETS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS, register_all_modules  # noqa: E402
-
-
 class Trainee:
     """One config's model, optimiser wrapper and a fixed training batch."""
 
     def __init__(self, config, seed: int = 0, name: str | None = None):
+        import torch
+        from mmengine.dataset import default_collate
+
+        from mtlreg.engine.config_loading import load_config
+        from mtlreg.engine.runner import resolve_task_config
+        from mtlreg.registry import DATASETS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS
         if isinstance(config, str):
             if not osp.isfile(config):
                 raise FileNotFoundError(f'config file not found: {config!r}')
@@ -88,7 +80,10 @@ def measure(trainees: list[Trainee], iters: int, rounds: int, warmup: int) -> di
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    args = parse_args(argv)  # --help and argument errors return before the heavy imports below
+    import torch
+
+    from mtlreg.registry import register_all_modules
     if args.threads:
         torch.set_num_threads(args.threads)
     register_all_modules()

@@ -1,17 +1,13 @@
 """Print every mtlreg registry and its members, plugins included."""
 import argparse
-import os
 
-os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
-os.environ.setdefault('HF_HUB_OFFLINE', '1')
-
-from mtlreg.utils.cli import run_tool  # noqa: E402
-from mtlreg.registry import ALL_REGISTRIES, register_all_modules  # noqa: E402
-from mtlreg.utils import loaded_plugins  # noqa: E402
+from mtlreg.utils import loaded_plugins
+from mtlreg.utils.cli import run_tool
 
 
 def collect(include_parents: bool = False) -> dict[str, dict[str, str]]:
     """``{category: {name: defining module}}`` for every registry."""
+    from mtlreg.registry import ALL_REGISTRIES, register_all_modules
     register_all_modules()
     result = {}
     for category, registry in ALL_REGISTRIES.items():

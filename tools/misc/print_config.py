@@ -1,6 +1,5 @@
 """Print a config with its bases merged, the command-line overrides and the task declarations applied."""
 import argparse
-import os
 
 from mtlreg.utils.cli import ConfigOptionsAction, run_tool
 
@@ -12,18 +11,11 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-if __name__ == '__main__':
-    parse_args()  # --help and argument errors return before the heavy imports below
-
-os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
-
-from mtlreg.engine.config_loading import load_config  # noqa: E402
-from mtlreg.engine.runner import resolve_task_config  # noqa: E402
-from mtlreg.registry import register_all_modules  # noqa: E402
-
-
 def main():
-    args = parse_args()
+    args = parse_args()  # --help and argument errors return before the heavy imports below
+    from mtlreg.engine.config_loading import load_config
+    from mtlreg.engine.runner import resolve_task_config
+    from mtlreg.registry import register_all_modules
     register_all_modules()
     cfg = load_config(args.config, args.cfg_options)
     print(resolve_task_config(cfg).pretty_text)

@@ -1,7 +1,7 @@
 # Cityscapes in AdaShare's release layout under data/cityscapes (docs/datasets.md): seg (19 classes)
 # and depth, 256×512 npy arrays, random 224×224 crops and flips for training, full images for testing.
 # Splits and the validation holdout: adashare_release_splits.py.
-_base_ = ['./adashare_release_splits.py']
+_base_ = ['./adashare_release_splits.py', '../tasks/seg.py', '../tasks/depth.py']
 
 _dataset_type = 'CityscapesDataset'
 _data_root = 'data/cityscapes'
@@ -26,12 +26,11 @@ _holdout_datasets = dict(train=dict(_holdout, part='rest',
                                     dataset=dict(_data, split='train', pipeline=_train_pipeline)),
                         val=dict(_holdout, part='holdout', dataset=dict(_data, split='train', pipeline=_test_pipeline)))
 
+# The tasks (configs/_base_/tasks/) in this dataset's order (the order the heads are built in), with its
+# classes and head width.
 _head_channels = 256
 tasks = dict(
-    seg=dict(head=dict(type='SegmentationHead', out_channels=19, channels=_head_channels),
-             loss=dict(type='CrossEntropyLoss', ignore_index=255),
-             metric=dict(type='SegmentationMetric', num_classes=19), weight=1.0),
-    depth=dict(head=dict(type='DenseRegressionHead', channels=_head_channels),
-               loss=dict(type='MaskedL1Loss', invalid_value=0.0),
-               metric=dict(type='DepthMetric'), weight=1.0),
+    seg=dict(_base_._seg, head=dict(_base_._seg.head, out_channels=19, channels=_head_channels),
+             metric=dict(_base_._seg.metric, num_classes=19)),
+    depth=dict(_base_._depth, head=dict(_base_._depth.head, channels=_head_channels)),
 )

@@ -1,7 +1,7 @@
 # NYUv2 in AdaShare's release layout under data/nyuv2 (docs/datasets.md): seg (40 classes), normal,
 # depth; 480×640 images, random 321×321 crops and flips for training, full images for testing.
 # Splits and the validation holdout: adashare_release_splits.py.
-_base_ = ['./adashare_release_splits.py']
+_base_ = ['./adashare_release_splits.py', '../tasks/seg.py', '../tasks/normal.py', '../tasks/depth.py']
 
 _dataset_type = 'NYUv2Dataset'
 _data_root = 'data/nyuv2'
@@ -26,15 +26,12 @@ _holdout_datasets = dict(train=dict(_holdout, part='rest',
                                     dataset=dict(_data, split='train', pipeline=_train_pipeline)),
                         val=dict(_holdout, part='holdout', dataset=dict(_data, split='train', pipeline=_test_pipeline)))
 
+# The tasks (configs/_base_/tasks/) in this dataset's order (the order the heads are built in), with its
+# classes and head width.
 _head_channels = 256
 tasks = dict(
-    seg=dict(head=dict(type='SegmentationHead', out_channels=40, channels=_head_channels),
-             loss=dict(type='CrossEntropyLoss', ignore_index=255),
-             metric=dict(type='SegmentationMetric', num_classes=40), weight=1.0),
-    normal=dict(head=dict(type='SurfaceNormalHead', channels=_head_channels),
-                loss=dict(type='NormalCosineLoss'),
-                metric=dict(type='SurfaceNormalMetric'), weight=1.0),
-    depth=dict(head=dict(type='DenseRegressionHead', channels=_head_channels),
-               loss=dict(type='MaskedL1Loss', invalid_value=0.0),
-               metric=dict(type='DepthMetric'), weight=1.0),
+    seg=dict(_base_._seg, head=dict(_base_._seg.head, out_channels=40, channels=_head_channels),
+             metric=dict(_base_._seg.metric, num_classes=40)),
+    normal=dict(_base_._normal, head=dict(_base_._normal.head, channels=_head_channels)),
+    depth=dict(_base_._depth, head=dict(_base_._depth.head, channels=_head_channels)),
 )

@@ -1,4 +1,6 @@
 # The embedded procedural "scenes" data: five dense tasks at 64×64, rendered on the fly and cached.
+_base_ = ['../tasks/seg.py', '../tasks/depth.py', '../tasks/normal.py', '../tasks/edge.py', '../tasks/keypoint.py']
+
 _dataset_type = 'ScenesDataset'
 _num_classes = 9
 _resolution = 64
@@ -31,24 +33,16 @@ test_dataloader = dict(
     dataset=dict(type=_dataset_type, split='test', resolution=_resolution, cache_in_memory=True,
                  pipeline=_test_pipeline))
 
-# Tasks are declared once: head, loss, metric and static weight λ_k per task.
+# Tasks are declared once: head, loss, metric and static weight λ_k per task (configs/_base_/tasks/), here
+# in this dataset's order (the order the heads are built in), with its classes and head width.
 _head_channels = 32
 tasks = dict(
-    seg=dict(head=dict(type='SegmentationHead', out_channels=_num_classes, channels=_head_channels),
-             loss=dict(type='CrossEntropyLoss', ignore_index=255),
-             metric=dict(type='SegmentationMetric', num_classes=_num_classes), weight=1.0),
-    depth=dict(head=dict(type='DenseRegressionHead', channels=_head_channels),
-               loss=dict(type='MaskedL1Loss', invalid_value=0.0),
-               metric=dict(type='DepthMetric'), weight=1.0),
-    normal=dict(head=dict(type='SurfaceNormalHead', channels=_head_channels),
-                loss=dict(type='NormalCosineLoss'),
-                metric=dict(type='SurfaceNormalMetric'), weight=1.0),
-    edge=dict(head=dict(type='DenseRegressionHead', channels=_head_channels),
-              loss=dict(type='MaskedL1Loss'),
-              metric=dict(type='DenseRegressionMetric'), weight=1.0),
-    keypoint=dict(head=dict(type='DenseRegressionHead', channels=_head_channels),
-                  loss=dict(type='MaskedL1Loss'),
-                  metric=dict(type='DenseRegressionMetric'), weight=1.0),
+    seg=dict(_base_._seg, head=dict(_base_._seg.head, out_channels=_num_classes, channels=_head_channels),
+             metric=dict(_base_._seg.metric, num_classes=_num_classes)),
+    depth=dict(_base_._depth, head=dict(_base_._depth.head, channels=_head_channels)),
+    normal=dict(_base_._normal, head=dict(_base_._normal.head, channels=_head_channels)),
+    edge=dict(_base_._edge, head=dict(_base_._edge.head, channels=_head_channels)),
+    keypoint=dict(_base_._keypoint, head=dict(_base_._keypoint.head, channels=_head_channels)),
 )
 
 val_evaluator = dict(type='MultiTaskEvaluator')

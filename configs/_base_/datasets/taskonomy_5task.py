@@ -2,7 +2,8 @@
 # class-balanced by semseg_prior_factor.npy), normal, depth, keypoint, edge; images resized to 256×256,
 # random 224×224 crops and flips for training. Splits and the validation holdout:
 # adashare_release_splits.py.
-_base_ = ['./adashare_release_splits.py']
+_base_ = ['./adashare_release_splits.py', '../tasks/seg.py', '../tasks/normal.py', '../tasks/depth.py',
+          '../tasks/keypoint.py', '../tasks/edge.py']
 
 _dataset_type = 'TaskonomyDataset'
 _data_root = 'data/taskonomy'
@@ -26,22 +27,15 @@ test_dataloader = dict(dataset=dict(_data, pipeline=_test_pipeline))
 _search_dataloaders = dict(train1=dict(dataset=dict(_data, pipeline=_train_pipeline)),
                           train2=dict(dataset=dict(dataset=dict(_data, pipeline=_train_pipeline))))
 
+# The tasks (configs/_base_/tasks/) in this dataset's order (the order the heads are built in), with its
+# classes, class weights and head width.
 _head_channels = 256
 tasks = dict(
-    seg=dict(head=dict(type='SegmentationHead', out_channels=17, channels=_head_channels),
-             loss=dict(type='CrossEntropyLoss', ignore_index=255,
-                       class_weight=_data_root + '/semseg_prior_factor.npy'),
-             metric=dict(type='SegmentationMetric', num_classes=17), weight=1.0),
-    normal=dict(head=dict(type='SurfaceNormalHead', channels=_head_channels),
-                loss=dict(type='NormalCosineLoss'),
-                metric=dict(type='SurfaceNormalMetric'), weight=1.0),
-    depth=dict(head=dict(type='DenseRegressionHead', channels=_head_channels),
-               loss=dict(type='MaskedL1Loss', invalid_value=0.0),
-               metric=dict(type='DepthMetric'), weight=1.0),
-    keypoint=dict(head=dict(type='DenseRegressionHead', channels=_head_channels),
-                  loss=dict(type='MaskedL1Loss'),
-                  metric=dict(type='DenseRegressionMetric'), weight=1.0),
-    edge=dict(head=dict(type='DenseRegressionHead', channels=_head_channels),
-              loss=dict(type='MaskedL1Loss'),
-              metric=dict(type='DenseRegressionMetric'), weight=1.0),
+    seg=dict(_base_._seg, head=dict(_base_._seg.head, out_channels=17, channels=_head_channels),
+             loss=dict(_base_._seg.loss, class_weight=_data_root + '/semseg_prior_factor.npy'),
+             metric=dict(_base_._seg.metric, num_classes=17)),
+    normal=dict(_base_._normal, head=dict(_base_._normal.head, channels=_head_channels)),
+    depth=dict(_base_._depth, head=dict(_base_._depth.head, channels=_head_channels)),
+    keypoint=dict(_base_._keypoint, head=dict(_base_._keypoint.head, channels=_head_channels)),
+    edge=dict(_base_._edge, head=dict(_base_._edge.head, channels=_head_channels)),
 )
