@@ -10,7 +10,6 @@ from mmengine.optim import OptimWrapper
 from torch import nn
 
 from mtlreg.registry import BACKBONES, BALANCERS, HEADS, LOSSES, MODELS, POLICIES
-from .compact import can_compile, compile_backbone
 from .compatibility import check_mask_skips, check_policy_for_backbone
 from mtlreg.utils.errors import DataError
 
@@ -26,12 +25,17 @@ TASK_KEYS = {
 
 @MODELS.register_module()
 class MultiTaskModel(BaseModel):
-    """A gated supernet with one head, loss and weight per task.
+    """A backbone, a policy, one head, loss and weight per task, and a balancer.
 
-    The backbone is a supernet of units; the policy says, per task, how much
-    each unit takes part (``gates``); every task has its own head and loss; the
-    balancer combines the task losses. The model never knows which method it
-    runs: a method is a policy (and perhaps hooks and a loop).
+    The backbone computes every task's features (``task_features``): a gated
+    supernet of units (:class:`~mtlreg.models.backbones.base.GatedBackbone`) runs each
+    task's path under the policy's gates; a backbone that computes every task's
+    features itself (MTAN, cross-stitch, one backbone per task:
+    :class:`~mtlreg.models.backbones.task_conditioned.TaskConditionedBackbone`) is built with the
+    task names and takes no gates. Every task has its own head and loss; the
+    balancer combines the task losses and takes the optimisation step. The model
+    never knows which method or backbone it runs: a method is a policy (and
+    perhaps hooks and a loop).
 
     Tasks are declared once, in the config's top-level ``tasks`` dict:
     ``{name: dict(head=..., loss=..., metric=..., weight=1.0, label=name)}``.
@@ -39,51 +43,38 @@ class MultiTaskModel(BaseModel):
     the task name). A batch may carry the labels of every task or of one task
     only (per-task batches); losses are computed for the tasks present.
 
-    A backbone that computes every task's features itself (MTAN, cross-stitch:
-    ``task_conditioned = True``, see ``TaskConditionedBackbone``) is built with
-    the task names and run once for all tasks; it takes no gates.
-
     Args:
         backbone: config of a :class:`GatedBackbone` or a task-conditioned backbone.
         tasks: the task declarations.
         policy: config of a policy. Defaults to ``SharedBottomPolicy``.
         balancer: config of a balancer. Defaults to ``StaticBalancer``.
-        backbone_per_task: give every task its own backbone (the single-task
-            baseline, trained jointly but sharing nothing). Defaults to False.
         data_preprocessor: MMEngine data preprocessor config.
         init_cfg: MMEngine weight-init config.
     """
 
     def __init__(self, backbone: dict, tasks: dict[str, dict], policy: dict | None = None,
-                 balancer: dict | None = None, backbone_per_task: bool = False,
-                 data_preprocessor: dict | None = None, init_cfg: dict | None = None):
+                 balancer: dict | None = None, data_preprocessor: dict | None = None, init_cfg: dict | None = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        #: run a fixed discrete policy through the compiled compact backbone (see ``compact_executor``)
+        #: run a fixed discrete policy through the compiled compact backbone (``GatedBackbone.compact_executor``)
         self.compact_execution = True
         tasks = validate_tasks(tasks)
         self.task_names = list(tasks)
         self.labels = {t: spec.get('label', t) for t, spec in tasks.items()}
-        self.backbone_per_task = backbone_per_task
-        if backbone_per_task:
-            self.backbones = nn.ModuleDict({t: BACKBONES.build(backbone) for t in self.task_names})
-            reference = next(iter(self.backbones.values()))
-        else:
-            conditioned = getattr(BACKBONES.get(backbone.get('type')), 'task_conditioned', False)
-            self.backbone = BACKBONES.build(
-                backbone, default_args=dict(task_names=self.task_names) if conditioned else None)
-            reference = self.backbone
+        conditioned = getattr(BACKBONES.get(backbone.get('type')), 'task_conditioned', False)
+        self.backbone = BACKBONES.build(
+            backbone, default_args=dict(task_names=self.task_names) if conditioned else None)
         policy = policy or dict(type='SharedBottomPolicy')
         policy_cls = policy['type'] if isinstance(policy.get('type'), type) else POLICIES.get(policy.get('type'))
         if policy_cls is not None:  # an unknown type: the build below names it
-            check_policy_for_backbone(policy_cls, reference)
+            check_policy_for_backbone(policy_cls, self.backbone)
         self.policy = POLICIES.build(policy, default_args=dict(task_names=self.task_names,
-                                                               unit_grid=getattr(reference, 'unit_grid', ())))
-        if callable(getattr(reference, 'valid_units', None)):
-            self.policy.set_valid_units(reference.valid_units())
-        if callable(getattr(reference, 'skippable_units', None)) and self.policy.fixed_structure() is not None:
-            check_mask_skips(self.policy.fixed_structure().cpu(), reference, self.task_names)
+                                                               unit_grid=getattr(self.backbone, 'unit_grid', ())))
+        if callable(getattr(self.backbone, 'valid_units', None)):
+            self.policy.set_valid_units(self.backbone.valid_units())
+        if callable(getattr(self.backbone, 'skippable_units', None)) and self.policy.fixed_structure() is not None:
+            check_mask_skips(self.policy.fixed_structure().cpu(), self.backbone, self.task_names)
         self.heads = nn.ModuleDict({
-            t: HEADS.build(spec['head'], default_args=dict(in_channels=reference.out_channels))
+            t: HEADS.build(spec['head'], default_args=dict(in_channels=self.backbone.out_channels))
             for t, spec in tasks.items()})
         self.losses = nn.ModuleDict({t: LOSSES.build(spec['loss']) for t, spec in tasks.items()})
         self.balancer = BALANCERS.build(
@@ -93,61 +84,8 @@ class MultiTaskModel(BaseModel):
 
     # ------------------------------------------------------------------ forward
     def extract_features(self, inputs: torch.Tensor, tasks: list[str]) -> dict[str, torch.Tensor]:
-        """Backbone features per task; tasks with the same constant gates share one pass.
-
-        Every task whose units are all on shares the plain pass; tasks whose
-        gates are equal and carry no gradient (a fixed or evaluated policy)
-        share one gated pass. Soft, differentiable gates run a pass per task.
-        """
-        if self.backbone_per_task:
-            return {t: self.backbones[t](inputs) for t in tasks}
-        executor = self.compact_executor()
-        if executor is not None:
-            return executor(inputs, tasks)
-        if self.task_conditioned:
-            gated = [t for t in tasks if self.policy.gates(t) is not None]
-            if gated:
-                raise ValueError(f'{type(self.backbone).__name__} computes task features itself and takes no gates, '
-                                 f'but the policy gives tasks {gated} gates; use SharedBottomPolicy')
-            return self.backbone(inputs, tasks=tasks)
-        feats, passes = {}, []  # passes: (gates or None, features)
-        for t in tasks:
-            gates = self.policy.gates(t)
-            shareable = gates is None or not gates.requires_grad
-            for done_gates, done_feats in passes if shareable else ():
-                if (gates is None and done_gates is None) or (
-                        gates is not None and done_gates is not None and torch.equal(gates, done_gates)):
-                    feats[t] = done_feats
-                    break
-            else:
-                feats[t] = self.backbone(inputs) if gates is None else self.backbone(inputs, gates)
-                if shareable:
-                    passes.append((gates, feats[t]))
-        return feats
-
-    def compact_executor(self):
-        """The compiled compact backbone of a fixed discrete policy (on the backbone's own modules), or None.
-
-        With a constant discrete policy (after discretisation, or a fixed mask)
-        and a backbone that describes its compact execution, every task runs
-        only its units and what tasks share runs once per batch (``mtlreg.models.compact``);
-        outputs and gradients equal the gated passes'. Batch-norm running
-        statistics of a shared unit are updated once per batch instead of once
-        per task pass. Set ``compact_execution = False`` to use gated passes.
-        """
-        if not self.compact_execution or self.backbone_per_task or self.task_conditioned:
-            return None
-        mask = self.policy.fixed_structure()
-        if mask is None:
-            return None
-        if not can_compile(self.backbone):
-            return None
-        key = mask.detach().cpu().numpy().tobytes()
-        cached = self.__dict__.get('_compact_cache')
-        if cached is None or cached[0] != key:
-            executor = compile_backbone(self.backbone, mask.cpu(), self.task_names, copy_modules=False)
-            self.__dict__['_compact_cache'] = (key, executor)  # not a submodule: its modules are the backbone's
-        return self.__dict__['_compact_cache'][1]
+        """Backbone features per task (``task_features`` of the backbone, under the policy)."""
+        return self.backbone.task_features(inputs, tasks, self.policy, compact=self.compact_execution)
 
     def task_outputs(self, inputs: torch.Tensor, tasks: list[str] | None = None) -> dict[str, torch.Tensor]:
         """Raw head outputs per task (logits, maps), at the input resolution."""
@@ -222,7 +160,7 @@ class MultiTaskModel(BaseModel):
         return losses['loss'], log_vars
 
     def train_step(self, data, optim_wrapper: OptimWrapper, forward: Callable | None = None) -> dict:
-        """One optimisation step.
+        """One optimisation step; the balancer takes it (:meth:`BaseBalancer.update`).
 
         Args:
             data: a batch from the dataloader.
@@ -235,56 +173,18 @@ class MultiTaskModel(BaseModel):
             data = self.data_preprocessor(data, True)
             losses = forward(**data, mode='loss')
         objective, log_vars = self.parse_losses(losses)
-        if self.balancer.gradient_level:
-            task_losses = {t: losses[f'loss_{t}'] for t in self.task_names if f'loss_{t}' in losses}
-            self.gradient_level_update(task_losses, objective, optim_wrapper)
-        else:
-            optim_wrapper.update_params(objective)
+        task_losses = {t: losses[f'loss_{t}'] for t in self.task_names if f'loss_{t}' in losses}
+        self.balancer.update(task_losses, objective, self.shared_parameters(), optim_wrapper)
         return log_vars
-
-    def gradient_level_update(self, task_losses: dict[str, torch.Tensor], objective: torch.Tensor,
-                              optim_wrapper: OptimWrapper) -> None:
-        """One step with the balancer's combination of per-task gradients on the shared parameters.
-
-        Every task's gradient of the shared parameters is taken separately (scaled
-        as the wrapper scales the objective: gradient accumulation, an AMP loss
-        scaler), averaged over processes, and combined by the balancer; the
-        other parameters get the objective's gradient. With accumulation the
-        combined gradient adds to what earlier micro-steps accumulated.
-        """
-        shared = [p for p in self.shared_parameters() if p.requires_grad]
-        scaler = getattr(optim_wrapper, 'loss_scaler', None)
-        combined = []
-        if shared:
-            grads = {}
-            for task, loss in self.balancer.gradient_losses(task_losses).items():
-                loss = optim_wrapper.scale_loss(loss)
-                if scaler is not None:
-                    loss = scaler.scale(loss)
-                got = torch.autograd.grad(loss, shared, retain_graph=True, allow_unused=True)
-                grads[task] = [torch.zeros_like(p) if g is None else g for g, p in zip(got, shared)]
-            average_over_processes(grads)
-            combined = self.balancer.shared_gradients(grads)
-        before = [None if p.grad is None else p.grad.clone() for p in shared]
-        optim_wrapper.backward(optim_wrapper.scale_loss(objective))
-        for p, g, old in zip(shared, combined, before):
-            p.grad = g.to(p.dtype) if old is None else old + g.to(p.dtype)
-        if optim_wrapper.should_update():
-            optim_wrapper.step()
-            optim_wrapper.zero_grad()
 
     @property
     def task_conditioned(self) -> bool:
         """Whether the backbone computes every task's features itself."""
-        return getattr(self, 'backbone', None) is not None and getattr(self.backbone, 'task_conditioned', False)
+        return bool(getattr(self.backbone, 'task_conditioned', False))
 
     def shared_parameters(self) -> list[nn.Parameter]:
-        """The parameters every task's loss reaches: the backbone's (none with a backbone per task)."""
-        if self.backbone_per_task:
-            return []
-        if self.task_conditioned:
-            return self.backbone.shared_parameters()
-        return list(self.backbone.parameters())
+        """The parameters every task's loss reaches (the backbone's ``shared_parameters()``)."""
+        return self.backbone.shared_parameters()
 
     # ------------------------------------------------------ parameter groups
     def arch_parameters(self) -> list[nn.Parameter]:
@@ -298,57 +198,21 @@ class MultiTaskModel(BaseModel):
 
     # --------------------------------------------------------------- reports
     def parameter_counts(self) -> dict[str, int | float]:
-        """Parameters in total and per task, counting only units the discrete policy uses.
+        """Parameters in total and per task, counting only what the discrete policy uses.
 
-        Architecture parameters (policy logits) and units no task uses are not
-        counted (a skipped unit's shortcut projection is: the skip runs it): this is the "# Params"
-        of the learned-sharing papers, and what the compact export counts.
-        ``single_task_total`` is the count of K single-task networks (one full
-        backbone and head per task) and ``ratio_to_single_task`` the ratio the
-        papers report.
+        The backbone counts its own (``parameter_counts(policy, task_names)``: units no task uses are
+        not counted); the heads and the balancer's parameters are added, architecture parameters
+        (policy logits) are not: this is the "# Params" of the learned-sharing papers, and what the
+        compact export counts. ``single_task_total`` is the count of K single-task networks (one full
+        backbone and head per task) and ``ratio_to_single_task`` the ratio the papers report.
         """
         heads = {t: sum(p.numel() for p in self.heads[t].parameters()) for t in self.task_names}
-        extra = sum(p.numel() for p in self.balancer.parameters())
-        if self.backbone_per_task:
-            per_task = {t: sum(p.numel() for p in self.backbones[t].parameters()) + heads[t]
-                        for t in self.task_names}
-            total = sum(per_task.values()) + extra
-            return {'total': total, **{f'task/{t}': n for t, n in per_task.items()},
-                    'single_task_total': total, 'ratio_to_single_task': 1.0}
-        if self.task_conditioned:
-            per_task = {t: self.backbone.task_parameter_count(t) + heads[t] for t in self.task_names}
-            total = sum(p.numel() for n, p in self.named_parameters() if not n.startswith('policy.'))
-            single = len(self.task_names) * self.backbone.single_task_parameter_count() + sum(heads.values()) + extra
-            return {'total': total, **{f'task/{t}': n for t, n in per_task.items()},
-                    'single_task_total': single, 'ratio_to_single_task': total / single}
-        backbone = self.backbone
-        unit_sizes = backbone.unit_parameter_counts().flatten()
-        skip_sizes = backbone.skip_parameter_counts().flatten()  # what a skipped unit still runs
-        always = sum(p.numel() for p in backbone.parameters()) - int(unit_sizes.sum())
-        mask = self.policy.discretize().reshape(len(self.task_names), -1).cpu()
-        valid = self.policy.valid_units.flatten().cpu()
-        per_task = {t: always + int(unit_sizes[mask[k]].sum()) + int(skip_sizes[~mask[k] & valid].sum()) + heads[t]
-                    for k, t in enumerate(self.task_names)}
-        used = mask.any(0)
-        total = (always + int(unit_sizes[used].sum()) + int(skip_sizes[~used & valid].sum())
-                 + sum(heads.values()) + extra)
-        single = len(self.task_names) * sum(p.numel() for p in backbone.parameters()) + sum(heads.values()) + extra
-        return {'total': total, **{f'task/{t}': n for t, n in per_task.items()},
+        extra = sum(p.numel() for p in self.balancer.parameters()) + sum(heads.values())
+        backbone = self.backbone.parameter_counts(self.policy, self.task_names)
+        total = backbone['total'] + extra
+        single = backbone['single_task'] + extra
+        return {'total': total, **{f'task/{t}': backbone['tasks'][t] + heads[t] for t in self.task_names},
                 'single_task_total': single, 'ratio_to_single_task': total / single}
-
-
-def average_over_processes(grads: dict[str, list[torch.Tensor]]) -> None:
-    """Average every task's gradients over the processes of a distributed run, in place."""
-    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
-        return
-    world = torch.distributed.get_world_size()
-    if world == 1:
-        return
-    for task, tensors in grads.items():
-        flat = torch.cat([g.reshape(-1) for g in tensors])
-        torch.distributed.all_reduce(flat)
-        flat /= world
-        grads[task] = [chunk.view_as(g) for chunk, g in zip(torch.split(flat, [g.numel() for g in tensors]), tensors)]
 
 
 def validate_tasks(tasks: dict[str, dict]) -> dict[str, dict]:

@@ -53,7 +53,7 @@ def test_predict_returns_one_dict_per_sample():
 
 def test_single_task_baseline_has_one_backbone_per_task_and_counts_parameters():
     shared = MultiTaskModel(BACKBONE, _tasks())
-    separate = MultiTaskModel(BACKBONE, _tasks(), backbone_per_task=True)
+    separate = MultiTaskModel(dict(type='PerTaskBackbone', backbone=BACKBONE), _tasks())
     backbone = sum(p.numel() for p in shared.backbone.parameters())
     heads = {t: sum(p.numel() for p in shared.heads[t].parameters()) for t in ('seg', 'depth')}
     single = 2 * backbone + sum(heads.values())
@@ -66,7 +66,18 @@ def test_single_task_baseline_has_one_backbone_per_task_and_counts_parameters():
     assert counts['ratio_to_single_task'] == 1.0
     inputs, labels = _batch()
     separate(inputs, labels, mode='loss')['loss'].backward()
-    assert separate.backbones['seg'].blocks[0].conv1.weight.grad is not None
+    assert separate.backbone.backbones['seg'].blocks[0].conv1.weight.grad is not None
+    assert separate.backbone.backbones['depth'].blocks[0].conv1.weight.grad is not None
+    assert separate.shared_parameters() == []
+    features = separate.extract_features(inputs, ['depth'])
+    torch.testing.assert_close(features['depth'], separate.backbone.backbones['depth'](inputs))
+
+
+def test_per_task_backbone_refuses_a_backbone_that_is_per_task_already():
+    from mtlreg.utils.errors import ConfigError
+    with pytest.raises(ConfigError, match='model.backbone.backbone'):
+        MultiTaskModel(dict(type='PerTaskBackbone', backbone=dict(type='MTANResNet', width_multiplier=0.125)),
+                       _tasks())
 
 
 def test_parameter_counts_drop_units_no_task_uses():

@@ -95,7 +95,7 @@ def test_a_fixed_policy_runs_the_backbones_own_compiled_network(registered):
     x = torch.randn(2, 3, 5, 5)
     gated = {t: model.backbone(x, model.policy.gates(t)) for t in ('a', 'b')}
     model.policy.fix(model.policy.derive_mask())
-    executor = model.compact_executor()
+    executor = model.backbone.compact_executor(model.policy)
     assert isinstance(executor, CompiledBranches)
     features = model.extract_features(x, ['a', 'b'])
     assert executor.calls == 3  # branch 0, shared by both tasks, ran once

@@ -5,7 +5,8 @@ from .modular import ModularNetwork
 from .task_conditioned import TaskConditionedBackbone
 from .mtan import MTANResNet
 from .cross_stitch import CrossStitchResNet
+from .per_task import PerTaskBackbone
 from .dag import DAGNetwork
 
 __all__ = ['GatedBackbone', 'DilatedResNet', 'ModularNetwork', 'VGG16BN', 'gated_residual_block',
-           'TaskConditionedBackbone', 'MTANResNet', 'CrossStitchResNet', 'DAGNetwork']
+           'TaskConditionedBackbone', 'MTANResNet', 'CrossStitchResNet', 'PerTaskBackbone', 'DAGNetwork']

@@ -59,6 +59,73 @@ class GatedBackbone(nn.Module):
     def forward(self, x: torch.Tensor, gates: torch.Tensor | None = None) -> torch.Tensor:
         raise NotImplementedError
 
+    def task_features(self, x: torch.Tensor, tasks: Sequence[str], policy, compact: bool = True
+                      ) -> dict[str, torch.Tensor]:
+        """Features per task under the policy's gates; what tasks share runs once where it can.
+
+        With ``compact`` and a fixed discrete policy, the compiled compact network runs (see
+        :meth:`compact_executor`). Otherwise every task whose units are all on shares the plain pass,
+        tasks whose gates are equal and carry no gradient (a fixed or evaluated policy) share one gated
+        pass, and soft, differentiable gates run a pass per task.
+        """
+        executor = self.compact_executor(policy) if compact else None
+        if executor is not None:
+            return executor(x, tasks)
+        feats, passes = {}, []  # passes: (gates or None, features)
+        for t in tasks:
+            gates = policy.gates(t)
+            shareable = gates is None or not gates.requires_grad
+            for done_gates, done_feats in passes if shareable else ():
+                if (gates is None and done_gates is None) or (
+                        gates is not None and done_gates is not None and torch.equal(gates, done_gates)):
+                    feats[t] = done_feats
+                    break
+            else:
+                feats[t] = self(x) if gates is None else self(x, gates)
+                if shareable:
+                    passes.append((gates, feats[t]))
+        return feats
+
+    def compact_executor(self, policy) -> nn.Module | None:
+        """The compiled compact network of the policy's fixed discrete structure (on this backbone's modules).
+
+        None when the policy has no fixed structure or the backbone cannot be compiled. Every task runs
+        only its units and what tasks share runs once per batch (:mod:`mtlreg.models.compact`); outputs
+        and gradients equal the gated passes'. Batch-norm running statistics of a shared unit are updated
+        once per batch instead of once per task pass. The compiled network is kept until the mask changes.
+        """
+        mask = policy.fixed_structure()
+        if mask is None or not self.compilable:
+            return None
+        key = (mask.detach().cpu().numpy().tobytes(), tuple(policy.task_names))
+        cached = self.__dict__.get('_compact_cache')
+        if cached is None or cached[0] != key:
+            executor = self.compile_compact(mask.cpu(), list(policy.task_names), copy_modules=False)
+            self.__dict__['_compact_cache'] = (key, executor)  # not a submodule: its modules are this backbone's
+        return self.__dict__['_compact_cache'][1]
+
+    def shared_parameters(self) -> list[nn.Parameter]:
+        """The parameters every task's loss can reach (for gradient-level balancers): all of them."""
+        return list(self.parameters())
+
+    def parameter_counts(self, policy, task_names: Sequence[str]) -> dict:
+        """Backbone parameters the discrete policy uses: ``total``, ``tasks`` (per task), ``single_task``.
+
+        Units no task uses are not counted; a skipped unit's shortcut projection is (the skip runs it).
+        ``single_task`` is K copies of the whole backbone, the reference of the papers' parameter ratios.
+        """
+        unit_sizes = self.unit_parameter_counts().flatten()
+        skip_sizes = self.skip_parameter_counts().flatten()  # what a skipped unit still runs
+        whole = sum(p.numel() for p in self.parameters())
+        always = whole - int(unit_sizes.sum())
+        mask = policy.discretize().reshape(len(task_names), -1).cpu()
+        valid = policy.valid_units.flatten().cpu()
+        tasks = {t: always + int(unit_sizes[mask[k]].sum()) + int(skip_sizes[~mask[k] & valid].sum())
+                 for k, t in enumerate(task_names)}
+        used = mask.any(0)
+        total = always + int(unit_sizes[used].sum()) + int(skip_sizes[~used & valid].sum())
+        return {'total': total, 'tasks': tasks, 'single_task': len(task_names) * whole}
+
     def compile_compact(self, mask: torch.Tensor, task_names: Sequence[str], copy_modules: bool = True) -> nn.Module:
         """The compact backbone of a discrete policy: only the units each task uses, shared ones once.
 

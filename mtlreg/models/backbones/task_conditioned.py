@@ -41,6 +41,20 @@ class TaskConditionedBackbone(nn.Module):
     def forward(self, x: torch.Tensor, tasks: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 
+    def task_features(self, x: torch.Tensor, tasks: Sequence[str], policy, compact: bool = True
+                      ) -> dict[str, torch.Tensor]:
+        """Every task's features in one call; the policy must give no gates (``SharedBottomPolicy``)."""
+        gated = [t for t in tasks if policy.gates(t) is not None]
+        if gated:
+            raise ValueError(f'{type(self).__name__} computes task features itself and takes no gates, '
+                             f'but the policy gives tasks {gated} gates; use SharedBottomPolicy')
+        return self(x, tasks=tasks)
+
+    def parameter_counts(self, policy, task_names: Sequence[str]) -> dict:
+        """Backbone parameters: ``total``, ``tasks`` (on each task's path), ``single_task`` (K single-task networks)."""
+        return {'total': count([self]), 'tasks': {t: self.task_parameter_count(t) for t in task_names},
+                'single_task': len(task_names) * self.single_task_parameter_count()}
+
     def shared_parameters(self) -> list[nn.Parameter]:
         raise NotImplementedError
 

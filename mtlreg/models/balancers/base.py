@@ -15,11 +15,13 @@ class BaseBalancer(nn.Module):
     weight each task got in the latest call; the model logs them as
     ``weight_<task>`` (log and TensorBoard).
 
-    A balancer that works on gradients rather than losses (PCGrad, GradNorm,
-    ...) sets ``gradient_level = True`` and implements :meth:`shared_gradients`:
-    the model then computes every task's gradient of the shared parameters
-    and lets the balancer combine them; the other parameters get the
-    gradient of the objective as usual.
+    The balancer also takes the optimisation step (:meth:`update`): a loss-level
+    balancer backpropagates the objective through the optimiser wrapper. A
+    balancer that works on gradients rather than losses (PCGrad, GradNorm, ...)
+    derives from :class:`~mtlreg.models.balancers.gradient_balancer.GradientBalancer`
+    and implements :meth:`shared_gradients`, which combines every task's gradient
+    of the shared parameters; the other parameters get the gradient of the
+    objective as usual.
 
     Args:
         task_names: the tasks, in the model's order.
@@ -41,6 +43,15 @@ class BaseBalancer(nn.Module):
     def current_weights(self) -> dict[str, float]:
         raise NotImplementedError
 
+    def update(self, task_losses: dict[str, torch.Tensor], objective: torch.Tensor,
+               shared_parameters: Sequence[nn.Parameter], optim_wrapper) -> None:
+        """One optimisation step of the objective ``forward`` returned (backward, step, zero the gradients).
+
+        The optimiser wrapper scales the loss (gradient accumulation, an AMP loss scaler) and decides
+        when to step. ``task_losses`` and ``shared_parameters`` are for gradient-level balancers.
+        """
+        optim_wrapper.update_params(objective)
+
     def gradient_losses(self, losses: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """The per-task losses whose gradients :meth:`shared_gradients` combines. Defaults to ``λ_k L_k``."""
         return {t: self.task_weights[t] * loss for t, loss in losses.items()}
@@ -48,8 +59,8 @@ class BaseBalancer(nn.Module):
     def shared_gradients(self, task_gradients: dict[str, list[torch.Tensor]]) -> list[torch.Tensor]:
         """Combine ``{task: [gradient of each shared parameter]}`` into one gradient per shared parameter.
 
-        Called only when ``gradient_level`` is set; the per-task gradients are
-        already averaged over the processes of a distributed run.
+        Called by :meth:`GradientBalancer.update <mtlreg.models.balancers.gradient_balancer.GradientBalancer.update>`;
+        the per-task gradients are already averaged over the processes of a distributed run.
         """
         raise NotImplementedError
 

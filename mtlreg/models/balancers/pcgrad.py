@@ -9,7 +9,7 @@ from typing import Sequence
 import torch
 
 from mtlreg.registry import BALANCERS
-from .base import BaseBalancer
+from .gradient_balancer import GradientBalancer
 
 
 def project_conflicting(gradients: list[torch.Tensor], order: Sequence[Sequence[int]] | None = None,
@@ -37,7 +37,7 @@ def project_conflicting(gradients: list[torch.Tensor], order: Sequence[Sequence[
 
 
 @BALANCERS.register_module()
-class PCGradBalancer(BaseBalancer):
+class PCGradBalancer(GradientBalancer):
     """PCGrad on the shared parameters; the objective ``Σ_k λ_k L_k`` for the task-specific ones.
 
     Each task's gradient of the shared parameters (the backbone) is computed
@@ -54,8 +54,6 @@ class PCGradBalancer(BaseBalancer):
         task_weights: static weights λ_k (scale each task's loss). Defaults to 1.
         seed: seed of the projection order. Defaults to 0.
     """
-
-    gradient_level = True
 
     def __init__(self, task_names: Sequence[str], task_weights: dict[str, float] | None = None, seed: int = 0):
         super().__init__(task_names, task_weights)
