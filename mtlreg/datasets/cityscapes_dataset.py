@@ -94,6 +94,9 @@ class CityscapesDataset(ReleasedDatasetMixin, BaseDataset):
             whose shape or dtype does not fit (when fetched).
     """
 
+    #: None: building an example needs files on disk (tests/datasets covers it with real or fake files)
+    example_args = None
+
     METAINFO = dict(classes=CITYSCAPES_19_CLASSES, ignore_index=IGNORE_INDEX, tasks=tuple(CITYSCAPES_LABEL_TYPES),
                     label_types=dict(CITYSCAPES_LABEL_TYPES))
 

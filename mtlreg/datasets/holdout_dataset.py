@@ -24,6 +24,9 @@ class HoldoutDataset:
         seed: seed of the draw. Defaults to 0.
     """
 
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(dataset=dict(type='ScenesDataset', resolution=8, max_samples=4, pipeline=[dict(type='PackMultiTaskInputs')]))
+
     def __init__(self, dataset, fraction: float = 0.1, part: str = 'holdout', seed: int = 0):
         if not 0.0 < fraction < 1.0:
             raise ValueError(f'HoldoutDataset: fraction must lie in (0, 1), got {fraction!r}')

@@ -62,6 +62,9 @@ class MNISTDataset(BaseDataset):
         pipeline: transforms.
     """
 
+    #: None: building an example needs files on disk (tests/datasets covers it with real or fake files)
+    example_args = None
+
     METAINFO = dict(classes=tuple(str(i) for i in range(10)))
 
     def __init__(self, data_root: str = 'data/mnist', split: str = 'train', label: str = 'class',

@@ -92,6 +92,9 @@ class NYUv2Dataset(ReleasedDatasetMixin, BaseDataset):
             or dtype does not fit (when fetched).
     """
 
+    #: None: building an example needs files on disk (tests/datasets covers it with real or fake files)
+    example_args = None
+
     METAINFO = dict(classes=NYUV2_40_CLASSES, ignore_index=IGNORE_INDEX, tasks=tuple(NYUV2_LABEL_TYPES),
                     label_types=dict(NYUV2_LABEL_TYPES))
 

@@ -235,6 +235,9 @@ class OmniglotDataset(BaseDataset):
         **kwargs: passed to ``BaseDataset`` (``lazy_init``, ``metainfo``, ...).
     """
 
+    #: None: building an example needs files on disk (tests/datasets covers it with real or fake files)
+    example_args = None
+
     METAINFO = dict(classes=())
 
     def __init__(self, data_root: str = 'data/omniglot', alphabet: str | None = None, split: str = 'train',

@@ -42,6 +42,9 @@ class ScenesDataset(BaseDataset):
         ValueError: On an unknown split or task.
     """
 
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(resolution=8, max_samples=2, pipeline=[dict(type='PackMultiTaskInputs')])
+
     METAINFO = dict(classes=CLASSES, palette=PALETTE, ignore_index=255, tasks=tuple(LABEL_TYPES),
                     label_types=dict(LABEL_TYPES))
 

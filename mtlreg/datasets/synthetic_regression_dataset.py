@@ -75,6 +75,9 @@ class SyntheticRegressionDataset(BaseDataset):
         label: the key of the target in a sample. Defaults to ``y``.
     """
 
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(task_index=0, num_samples=4, dim=8, pipeline=[dict(type='PackMultiTaskInputs')])
+
     def __init__(self, task_index: int, groups: Sequence[int] = (0, 0), rho: float = 1.0, num_samples: int = 10000,
                  split: str = 'train', dim: int = 128, scale: float = 1.0, num_sines: int = 6,
                  noise_std: float = 0.1, direction_seed: int = 0, seed: int = 0, label: str = 'y',

@@ -25,6 +25,13 @@ class TaskConcatDataset(ConcatDataset):
         lazy_init: build the index later (``full_init``). Defaults to False.
     """
 
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(datasets=dict(
+        a=dict(type='SyntheticRegressionDataset', task_index=0, groups=(0, 1), num_samples=2, dim=8, label='a',
+               pipeline=[dict(type='PackMultiTaskInputs')]),
+        b=dict(type='SyntheticRegressionDataset', task_index=1, groups=(0, 1), num_samples=2, dim=8, label='b',
+               pipeline=[dict(type='PackMultiTaskInputs')])))
+
     def __init__(self, datasets: dict, ignore_keys: str | list[str] | None = ('classes',), lazy_init: bool = False):
         if not isinstance(datasets, dict) or not datasets:
             raise ValueError('TaskConcatDataset: datasets must be a non-empty dict {task: dataset config}')

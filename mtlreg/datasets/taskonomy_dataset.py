@@ -153,6 +153,9 @@ class TaskonomyDataset(ReleasedDatasetMixin, BaseDataset):
             whose shape or dtype does not fit (when fetched).
     """
 
+    #: None: building an example needs files on disk (tests/datasets covers it with real or fake files)
+    example_args = None
+
     METAINFO = dict(classes=TASKONOMY_CLASSES, ignore_index=IGNORE_INDEX, tasks=tuple(TASKONOMY_LABEL_TYPES),
                     label_types=dict(TASKONOMY_LABEL_TYPES))
 

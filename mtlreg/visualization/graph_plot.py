@@ -5,6 +5,8 @@ from typing import Sequence
 
 import numpy as np
 
+from mtlreg.structures.dag_grid import DAGGrid
+
 
 def _figure(width: float, height: float):
     import matplotlib
@@ -27,6 +29,12 @@ def _colors(count: int) -> list:
     return [cmap(i % cmap.N) for i in range(count)]
 
 
+def _node_label(grid: DAGGrid, node: int) -> str:
+    if node == grid.input_node:
+        return 'in'
+    return 'out' if node == grid.output_node else str(node)
+
+
 def task_graph_image(mask: np.ndarray, title: str = '', color=None) -> np.ndarray:
     """One task's sub-graph from its binary ``(N+2) × (N+2)`` Ψ as an RGB ``uint8`` image.
 
@@ -37,19 +45,20 @@ def task_graph_image(mask: np.ndarray, title: str = '', color=None) -> np.ndarra
     from matplotlib.patches import FancyArrowPatch
 
     mask = np.asarray(mask, dtype=bool)
-    size = mask.shape[0]
+    grid = DAGGrid.of(mask)
+    size = grid.size
     fig, canvas = _figure(1.0 + 0.6 * size, 3.2)
     ax = fig.add_subplot(1, 1, 1)
     color = color or 'tab:blue'
     used = set(np.nonzero(mask)[0].tolist()) | set(np.nonzero(mask)[1].tolist())
     for node in range(size):
-        label = 'in' if node == 0 else ('out' if node == size - 1 else str(node))
+        label = _node_label(grid, node)
         face = color if node in used else 'white'
         ax.scatter([node], [0], s=260, c=[face], edgecolors='black', zorder=3)
         ax.text(node, 0, label, ha='center', va='center', fontsize=7, zorder=4,
                 color='white' if node in used else 'gray')
     for i, j in zip(*np.nonzero(mask)):
-        above = i == 0
+        above = i == grid.input_node  # read-ins above the line
         rad = (-0.35 if above else 0.35) * min(1.0, 0.25 + 0.12 * (j - i))
         ax.add_patch(FancyArrowPatch((i, 0), (j, 0), connectionstyle=f'arc3,rad={rad}', arrowstyle='-|>',
                                      mutation_scale=8, lw=1.2, color=color, shrinkA=8, shrinkB=8, zorder=2))
@@ -66,7 +75,8 @@ def shared_adjacency_image(masks: np.ndarray, task_names: Sequence[str], title: 
     from matplotlib.patches import Patch, Rectangle
 
     masks = np.asarray(masks, dtype=bool)
-    k, size = masks.shape[0], masks.shape[1]
+    grid = DAGGrid.of(masks)
+    k, size = masks.shape[0], grid.size
     colors = _colors(k)
     fig, canvas = _figure(2.5 + 0.35 * size, 1.0 + 0.35 * size)
     ax = fig.add_subplot(1, 1, 1)
@@ -76,7 +86,7 @@ def shared_adjacency_image(masks: np.ndarray, task_names: Sequence[str], title: 
             ax.add_patch(Rectangle((j, i), 1, 1, facecolor='white', edgecolor='lightgray', lw=0.5))
             for n, t in enumerate(users):
                 ax.add_patch(Rectangle((j + n / len(users), i), 1 / len(users), 1, facecolor=colors[t], lw=0))
-    labels = ['in'] + [str(n) for n in range(1, size - 1)] + ['out']
+    labels = [_node_label(grid, node) for node in range(size)]
     ax.set_xlim(0, size)
     ax.set_ylim(size, 0)
     ax.set_xticks(np.arange(size) + 0.5, labels=labels, fontsize=7)

@@ -9,7 +9,7 @@ from mmengine.config import Config
 
 from mtlreg.engine.config_utils import apply_fast_dev_run, remap_data_roots
 from mtlreg.engine.runner import MultiTaskRunner
-from mtlreg.models.policies.graph_reduction import flow_restricted_edges
+from mtlreg.structures.dag_grid import flow_restricted_edges
 from mtlreg.registry import MODELS, register_all_modules
 from tests.configs.config_walk import walk_config
 from tests.configs.test_adashare_configs import fake_cityscapes, fake_nyuv2, shrink

@@ -119,6 +119,14 @@ def test_topology_report_is_written(dag_run):
         assert 0.0 <= info['sparsity'] <= 1.0 and info['depth'] >= 0 and info['width'] >= 0
         assert info['parameters'] > 0 and (folder / f'{task}.png').is_file()
     assert (folder / 'shared_adjacency.png').is_file() and record['parameters']['total'] > 0
+    # PolicyReportHook: when the fine-tuning begins (after 2 + 3 iterations) and after training (7)
+    assert record['iteration'] == 7
+    images = {p.name for p in work_dir.glob('*/vis_data/vis_image/*.png')}
+    scalars = ''.join(p.read_text() for p in work_dir.glob('*/vis_data/scalars.json'))
+    for step in (5, 7):
+        assert {f'topology_{t}_{step}.png' for t in record['tasks']} <= images
+        assert f'topology_shared_adjacency_{step}.png' in images
+    assert all(f'"topology/{t}/{key}"' in scalars for t in record['tasks'] for key in ('depth', 'width', 'sparsity'))
 
 
 def test_resume_inside_the_search_continues_identically(dag_run, tmp_path):

@@ -1,11 +1,13 @@
 """The latest validation's metrics land in the work dir as JSON."""
 import json
 import math
+import os.path as osp
 from types import SimpleNamespace
 
 import pytest
 
 from mtlreg.engine.hooks import SaveMetricsHook
+from mtlreg.testing import RunnerTestCase
 
 
 def test_writes_the_latest_validation(tmp_path):
@@ -24,3 +26,10 @@ def test_writes_the_latest_validation(tmp_path):
 def test_filename_without_directory():
     with pytest.raises(ValueError, match='without a directory'):
         SaveMetricsHook(filename='sub/val.json')
+
+
+class TestSaveMetricsHookInATraining(RunnerTestCase):
+    def test_the_file_holds_the_last_validation_of_the_run(self):
+        runner = self.train(self.plain_cfg(custom_hooks=[dict(type='SaveMetricsHook')]))
+        record = json.loads(open(osp.join(runner.work_dir, 'val_metrics.json')).read())
+        assert record['iteration'] == 4 and math.isfinite(record['metrics']['delta/mean'])

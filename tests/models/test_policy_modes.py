@@ -4,7 +4,8 @@ import torch
 
 from mtlreg.models import MultiTaskModel
 from mtlreg.models.complexity import multitask_flops, task_flops
-from mtlreg.models.policies import AdaSharePolicy, FixedMaskPolicy, save_policy
+from mtlreg.models.policies import AdaSharePolicy, FixedMaskPolicy
+from mtlreg.structures.policy_file import save_policy
 
 
 def _policy():
@@ -89,7 +90,8 @@ def test_multitask_flops_count_the_shared_backbone_once():
     one_head = _head_flops(model.heads['a'])  # on the 64-channel 4×4 feature map of a 32×32 input
     assert 0 < one_head < per_task['a']
     assert multitask_flops(model, (3, 32, 32)) == per_task['a'] + 2 * one_head
-    separate = MultiTaskModel(dict(type='DilatedResNet', width_multiplier=0.125), tasks, backbone_per_task=True)
+    separate = MultiTaskModel(dict(type='PerTaskBackbone', backbone=dict(type='DilatedResNet', width_multiplier=0.125)),
+                              tasks)
     assert multitask_flops(separate, (3, 32, 32)) == sum(task_flops(separate, (3, 32, 32)).values())
 
 

@@ -26,7 +26,8 @@ named_hooks = dict(
     policy_mode=dict(type='PolicyModeHook', modes=dict(warmup='warmup', search='search')),
     discretize=dict(type='DiscretizePolicyHook', stage='finetune', discretize_cfg=dict(method='flow')),
     rewind=dict(type='RewindWeightsHook', source_stage='warmup', stage='finetune'),
-    topology=dict(type='DAGTopologyHook', stage='finetune'),
+    # the policy's report (DAGPolicy: sub-networks, D/W/S) in <work_dir>/topology/, at the fine-tuning and the end
+    topology=dict(type='PolicyReportHook', stage='finetune'),
 )
 default_hooks = dict(checkpoint=dict(interval=5000), logger=dict(interval=100))
 test_after_train = True

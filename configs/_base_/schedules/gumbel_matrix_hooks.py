@@ -3,5 +3,7 @@
 # probabilities in TensorBoard and the work dir, the final allocation.
 named_hooks = dict(
     temperature=dict(type='TemperatureScheduleHook', schedule='inverse_sqrt', minimum=0.5),
-    task_embedding=dict(type='TaskEmbeddingHook', interval=500),
+    # the policy's report (GumbelMatrixPolicy: task embeddings, allocation probabilities); files in
+    # <work_dir>/task_embeddings/ after training
+    task_embedding=dict(type='PolicyReportHook', interval=500),
     policy_visualization=dict(type='PolicyVisualizationHook', interval=500))

@@ -12,6 +12,9 @@ class BerHuLoss(nn.Module):
     Pixels whose target equals ``invalid_value`` are ignored.
     """
 
+    #: the label kinds it accepts (mtlreg's registry tests exercise it on each)
+    label_kinds = ('depth', 'dense')
+
     def __init__(self, threshold: float = 0.2, invalid_value: float | None = 0.0):
         super().__init__()
         self.threshold = threshold

@@ -183,6 +183,9 @@ class Albumentations(BaseTransform):
             ``label_fill`` key is not a dense label kind.
     """
 
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(transforms=[dict(type='HorizontalFlip', p=1.0)])
+
     def __init__(self,
                  transforms: Sequence[dict | A.BasicTransform | A.BaseCompose],
                  label_fill: dict[str, float] | None = None,

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 
-import torch
 from mmengine.logging import print_log
 
 from mtlreg.registry import HOOKS
@@ -32,8 +31,9 @@ class BestPolicyHook(StageHook):
         metric: the validation result to compare. Defaults to 'delta/mean'
             (Δ_T, needs ``single_task_reference`` in the evaluator).
         rule: ``'greater'`` or ``'less'``. Defaults to 'greater'.
-        after_full_curriculum: ignore validations while the policy's
-            ``curriculum_blocks`` is below its number of units. Defaults to True.
+        after_full_curriculum: ignore validations while the policy's search
+            does not cover every unit yet (``BasePolicy.searches_every_unit``:
+            AdaShare's curriculum holds blocks back). Defaults to True.
         module: the model's policy submodule. Defaults to 'policy'.
     """
 
@@ -69,8 +69,7 @@ class BestPolicyHook(StageHook):
                              f'{sorted(metrics)}. Set the hook\'s metric to one of them (for "delta/mean" give '
                              'val_evaluator a single_task_reference).')
         policy = model_submodule(runner, self.module)
-        released = getattr(policy, 'curriculum_blocks', None)
-        if self.after_full_curriculum and released is not None and int(released) < torch.Size(policy.unit_grid).numel():
+        if self.after_full_curriculum and not policy.searches_every_unit():
             self.skipped += 1
             return
         score = float(metrics[self.metric])

@@ -5,8 +5,8 @@ import os.path as osp
 
 import torch
 
-from mtlreg.models.policies.policy_file import save_policy
 from mtlreg.registry import HOOKS
+from mtlreg.structures.policy_file import save_policy
 from mtlreg.visualization import decision_heatmap, save_png
 from .hook_utils import model_submodule, unwrap_model
 from .stage_hook import StageHook

@@ -5,10 +5,10 @@ import os.path as osp
 
 from mmengine.hooks import Hook
 
-from mtlreg.models.policies.policy_file import save_policy
 from mtlreg.models.compact import CompactMultiTaskModel, can_compile, compile_backbone
 from mtlreg.models.compact.report import sharing_groups
 from mtlreg.registry import HOOKS
+from mtlreg.structures.policy_file import save_policy
 from mtlreg.visualization import decision_heatmap, policy_heatmap, save_png
 from mtlreg.visualization.sharing_tree import sharing_tree_image
 from .hook_utils import model_submodule, unwrap_model

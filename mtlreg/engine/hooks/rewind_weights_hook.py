@@ -27,6 +27,9 @@ class RewindWeightsHook(StageHook):
         reset_optimizers: clear every optimiser's state. Defaults to True.
     """
 
+    #: small arguments that build a working instance (the registry tests run every hook in a tiny staged run)
+    example_args = dict(source_stage='warmup', stage='retrain')
+
     priority = 'LOW'  # before the checkpoint hook in after_train_iter
 
     def __init__(self, source_stage: str = 'warmup', stage: str = 'finetune', keep_prefixes: tuple = ('policy.',),

@@ -25,6 +25,9 @@ class ClassificationMetric(BaseTaskMetric):
         {'accuracy': 50.0}
     """
 
+    #: the label kinds it accepts (``mtlreg.testing.examples.LABEL_KINDS``)
+    label_kinds = ('class',)
+
     #: Names of the outputs, without the prefix.
     metric_names: tuple[str, ...] = ('accuracy',)
 

@@ -26,6 +26,9 @@ class DenseRegressionMetric(BaseTaskMetric):
         {'mae': 0.25}
     """
 
+    #: the label kinds it accepts (``mtlreg.testing.examples.LABEL_KINDS``)
+    label_kinds = ('dense', 'depth')
+
     lower_is_better: frozenset[str] = frozenset({'mae'})
     #: Names of the outputs, without the prefix.
     metric_names: tuple[str, ...] = ('mae',)

@@ -46,6 +46,9 @@ class DepthMetric(BaseTaskMetric):
         {'abs_err': 1.0, 'rel_err': 0.25, 'rmse': 1.29, 'delta1': 33.33, 'delta2': 66.67, 'delta3': 66.67}
     """
 
+    #: the label kinds it accepts (``mtlreg.testing.examples.LABEL_KINDS``)
+    label_kinds = ('depth',)
+
     lower_is_better: frozenset[str] = frozenset({'abs_err', 'rel_err', 'rmse'})
     #: Names of the outputs, without the prefix.
     metric_names: tuple[str, ...] = ('abs_err', 'rel_err', 'rmse', 'delta1', 'delta2', 'delta3')

@@ -19,6 +19,9 @@ class RegressionMetric(BaseTaskMetric):
         {'mse': 2.5, 'mae': 1.5}
     """
 
+    #: the label kinds it accepts (``mtlreg.testing.examples.LABEL_KINDS``)
+    label_kinds = ('value',)
+
     lower_is_better: frozenset[str] = frozenset({'mse', 'mae'})
     metric_names: tuple[str, ...] = ('mse', 'mae')
 

@@ -49,6 +49,12 @@ class SegmentationMetric(BaseTaskMetric):
         {'mIoU': 55.56, 'pixel_acc': 80.0}
     """
 
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(num_classes=3)
+
+    #: the label kinds it accepts (``mtlreg.testing.examples.LABEL_KINDS``)
+    label_kinds = ('segmentation',)
+
     #: Names of the outputs, without the prefix.
     metric_names: tuple[str, ...] = ('mIoU', 'pixel_acc')
 

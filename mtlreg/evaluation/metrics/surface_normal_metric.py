@@ -68,6 +68,9 @@ class SurfaceNormalMetric(BaseTaskMetric):
         {'mean_angle': 45.0, 'median_angle': 45.0, 'within_11.25': 33.33, 'within_22.5': 33.33, 'within_30': 33.33}
     """
 
+    #: the label kinds it accepts (``mtlreg.testing.examples.LABEL_KINDS``)
+    label_kinds = ('normal',)
+
     lower_is_better: frozenset[str] = frozenset({'mean_angle', 'median_angle'})
     _concat_keys: frozenset[str] = frozenset({'angles'})
 

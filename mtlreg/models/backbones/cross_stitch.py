@@ -49,6 +49,9 @@ class CrossStitchResNet(TaskConditionedBackbone):
         **resnet: arguments of :class:`DilatedResNet`.
     """
 
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(width_multiplier=0.125)
+
     def __init__(self, task_names: Sequence[str], init_self: float = 0.9, per_channel: bool = False, **resnet):
         super().__init__(task_names)
         if not 0.0 <= init_self <= 1.0:

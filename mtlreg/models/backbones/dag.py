@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mtlreg.models.policies.graph_reduction import flow_restricted_edges, merged_validity
 from mtlreg.registry import BACKBONES
+from mtlreg.structures.dag_grid import DAGGrid
 from ..compact.dag import compile_dag
 from .base import GatedBackbone
 
@@ -71,7 +71,7 @@ class DAGNetwork(GatedBackbone):
 
     For one task with gates Ψ (the merged ``(N+2) × (N+2)`` adjacency: row 0
     the read-in weights, ``Ψ[i, j]`` the edge weights, column N+1 the read-out
-    weights; see ``mtlreg.models.policies.graph_reduction``):
+    weights; :class:`~mtlreg.structures.dag_grid.DAGGrid` names the parts):
 
     * read-in (Eq. 3) and hidden update (Eq. 4), in one normalised sum:
       ``v_j = (Ψ[0, j]·r_j(v0) + Σ_i Ψ[i, j]·e_ij(v_i)) / In(v_j)`` with ``In`` the
@@ -107,6 +107,9 @@ class DAGNetwork(GatedBackbone):
         read_in_kernel: kernel of the read-in embedding. Defaults to 3.
     """
 
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(width_multiplier=0.125)
+
     unit_kind = 'links'
 
     def __init__(self, states: str | Sequence[Sequence[int]] = 'vgg16', flow_constant: int = 5, in_channels: int = 3,
@@ -128,7 +131,8 @@ class DAGNetwork(GatedBackbone):
                              f'got {strides}')
         if flow_constant < 1:
             raise ValueError(f'DAGNetwork.flow_constant: expected M >= 1, got {flow_constant}')
-        self.num_states = n = len(states)
+        self.num_states = len(states)
+        self.dag_grid = grid = DAGGrid(self.num_states)
         self.flow_constant = flow_constant
         self.channels = [max(1, int(round(c * width_multiplier))) for c, _ in states]
         self.strides = strides
@@ -137,41 +141,41 @@ class DAGNetwork(GatedBackbone):
         if self.read_out_stride < strides[-1]:
             raise ValueError(f'DAGNetwork.read_out_stride: expected at least the last state\'s stride {strides[-1]}, '
                              f'got {self.read_out_stride}')
-        self.edge_list = flow_restricted_edges(n, flow_constant)
+        self.edge_list = grid.flow_restricted_edges(flow_constant)
         self.read_in = nn.ModuleDict({str(j): ReadIn(in_channels, self.channels[j - 1], read_in_kernel)
-                                      for j in range(1, n + 1)})
+                                      for j in grid.hidden_nodes})
         self.edges = nn.ModuleDict({
             f'{i}_{j}': DAGEdge(self.channels[i - 1], self.channels[j - 1], strides[j - 1] // strides[i - 1])
             for i, j in self.edge_list})
         self.read_out = nn.ModuleDict({str(i): ReadOut(self.channels[i - 1], self.read_out_channels)
-                                       for i in range(1, n + 1)})
-        self.register_buffer('valid', merged_validity(n, flow_constant), persistent=False)
-        self.unit_grid = (n + 2, n + 2)
+                                       for i in grid.hidden_nodes})
+        self.register_buffer('valid', grid.valid_mask(flow_constant), persistent=False)
+        self.unit_grid = grid.shape
         self.out_channels = self.read_out_channels
         self.output_stride = self.read_out_stride
 
     # ----------------------------------------------------------------- units
     def unit_module_name(self, i: int, j: int) -> str | None:
         """The module of grid entry ``(i, j)``, or None where the grid has no unit."""
-        n = self.num_states
         if not bool(self.valid[i, j]):
             return None
-        if i == 0:
+        kind = self.dag_grid.link_kind(i, j)
+        if kind == 'read_in':
             return f'read_in.{j}'
-        if j == n + 1:
+        if kind == 'read_out':
             return f'read_out.{i}'
         return f'edges.{i}_{j}'
 
     def unit_names(self) -> list[str]:
-        size = self.num_states + 2
+        size = self.dag_grid.size
         return [self.unit_module_name(i, j) or '' for i in range(size) for j in range(size)]
 
     def valid_units(self) -> torch.Tensor:
         return self.valid.clone()
 
     def unit_parameter_counts(self) -> torch.Tensor:
-        size = self.num_states + 2
-        counts = torch.zeros(size, size, dtype=torch.long)
+        size = self.dag_grid.size
+        counts = self.dag_grid.empty(torch.long)
         for i in range(size):
             for j in range(size):
                 name = self.unit_module_name(i, j)
@@ -199,7 +203,7 @@ class DAGNetwork(GatedBackbone):
     # --------------------------------------------------------------- forward
     def forward(self, x: torch.Tensor, gates: torch.Tensor | None = None) -> torch.Tensor:
         self.check_gates(gates)
-        n = self.num_states
+        grid = self.dag_grid
 
         def link(i: int, j: int):
             """The gate of a link, or None when it is off (a constant 0)."""
@@ -208,14 +212,14 @@ class DAGNetwork(GatedBackbone):
             g = gates[i, j]
             return g if g.requires_grad or float(g) != 0.0 else None
 
-        states: list[torch.Tensor | None] = [x] + [None] * n
-        for j in range(1, n + 1):
+        states: list[torch.Tensor | None] = [x] + [None] * grid.num_states
+        for j in grid.hidden_nodes:
             size = self.state_size(x.shape, self.strides[j - 1])
             terms = []
-            g = link(0, j)
+            g = link(grid.input_node, j)
             if g is not None:
                 terms.append(g * self.read_in[str(j)](x, size))
-            for i in range(max(1, j - self.flow_constant), j):
+            for i in grid.predecessors(j, self.flow_constant):
                 g = link(i, j)
                 if g is not None:
                     source = states[i] if states[i] is not None else self.zero_state(x, i)
@@ -223,8 +227,8 @@ class DAGNetwork(GatedBackbone):
             states[j] = sum(terms) / len(terms) if terms else None
         size = self.state_size(x.shape, self.read_out_stride)
         out = []
-        for i in range(1, n + 1):
-            g = link(i, n + 1)
+        for i in grid.hidden_nodes:
+            g = link(i, grid.output_node)
             if g is not None:
                 source = states[i] if states[i] is not None else self.zero_state(x, i)
                 out.append(g * self.read_out[str(i)](source, size))

@@ -99,6 +99,10 @@ class ModularNetwork(GatedBackbone):
             mean's denominator (see ``mean_of_active``). Defaults to True.
     """
 
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(in_channels=3, layers=[dict(channels=4, stride=2, components=[
+        dict(type='conv'), dict(type='max_pool'), dict(type='identity')])] * 2)
+
     unit_kind = 'components'
 
     def __init__(self, layers: Sequence[dict], in_channels: int = 1, stem_channels: int | None = None,

@@ -45,6 +45,9 @@ class MTANResNet(TaskConditionedBackbone):
             width_multiplier, in_channels, pretrained).
     """
 
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(width_multiplier=0.125)
+
     def __init__(self, task_names: Sequence[str], **resnet):
         super().__init__(task_names)
         self.trunk = DilatedResNet(**resnet)

@@ -55,6 +55,9 @@ class DilatedResNet(GatedBackbone):
             (never fetched). Defaults to None.
     """
 
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(width_multiplier=0.125)
+
     def __init__(self, depth: int = 18, output_stride: int = 8, width_multiplier: float = 1.0,
                  in_channels: int = 3, pretrained: str | None = None):
         super().__init__()

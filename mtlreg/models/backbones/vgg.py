@@ -35,6 +35,9 @@ class VGG16BN(GatedBackbone):
         in_channels: input channels. Defaults to 3.
     """
 
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(width_multiplier=0.125)
+
     def __init__(self, output_stride: int = 8, width_multiplier: float = 1.0, in_channels: int = 3):
         super().__init__()
         if output_stride not in (8, 16, 32):

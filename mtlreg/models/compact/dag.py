@@ -7,6 +7,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from mtlreg.structures.dag_grid import DAGGrid
 from .cloning import module_cloner
 from .prefix_tree import requested_tasks
 
@@ -100,11 +101,9 @@ def compile_dag(backbone: nn.Module, mask: torch.Tensor, task_names: Sequence[st
     """
     clone = module_cloner(copy_modules)
     units = backbone.graph_units()
-    n = len(units['channels'])
+    grid = DAGGrid(len(units['channels']))
     mask = torch.as_tensor(mask).bool().cpu()
-    if tuple(mask.shape) != (len(task_names), n + 2, n + 2):
-        raise ValueError(f'compile_dag: mask has shape {tuple(mask.shape)}, expected '
-                         f'({len(task_names)}, {n + 2}, {n + 2}) (tasks × merged adjacency)')
+    grid.check(mask, (len(task_names),), owner='compile_dag')  # tasks × merged adjacency
     nodes: list[tuple[int, tuple]] = []
     index: dict[tuple, int] = {}
     outputs = {}
@@ -115,10 +114,10 @@ def compile_dag(backbone: nn.Module, mask: torch.Tensor, task_names: Sequence[st
         if j in memo:
             return memo[j]
         terms = []
-        if mask[k, 0, j]:
+        if mask[k, grid.input_node, j]:
             terms.append(('in',))
             used['read_in'].add(str(j))
-        for i in range(1, j):
+        for i in grid.predecessors(j):
             if mask[k, i, j]:
                 terms.append(('edge', state_node(k, i, memo)))
                 used['edges'].add(f'{i}_{j}')
@@ -131,8 +130,9 @@ def compile_dag(backbone: nn.Module, mask: torch.Tensor, task_names: Sequence[st
 
     for k, task in enumerate(task_names):
         memo: dict[int, int] = {}
-        outputs[task] = [state_node(k, i, memo) for i in range(1, n + 1) if mask[k, i, n + 1]]
-        used['read_out'].update(str(i) for i in range(1, n + 1) if mask[k, i, n + 1])
+        read_out = grid.read_out_states(mask[k])
+        outputs[task] = [state_node(k, i, memo) for i in read_out]
+        used['read_out'].update(str(i) for i in read_out)
     modules = {kind: {key: clone(units[kind][key]) for key in sorted(keys)} for kind, keys in used.items()}
     return CompactDAGBackbone(modules['read_in'], modules['edges'], modules['read_out'], nodes, outputs,
                               units['channels'], units['strides'], units['read_out_channels'],

@@ -64,6 +64,9 @@ class ASPPHead(nn.Module):
         dropout: dropout inside the branches. Defaults to 0.1.
     """
 
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(out_channels=3, channels=8)
+
     def __init__(self, in_channels: int, out_channels: int, channels: int = 256,
                  rates: tuple[int, ...] = (6, 12, 18, 24), dropout: float = 0.1):
         super().__init__()
@@ -85,6 +88,9 @@ class ASPPHead(nn.Module):
 class SegmentationHead(ASPPHead):
     """ASPP head whose prediction is the per-pixel arg-max class."""
 
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(out_channels=3, channels=8)
+
 
 @HEADS.register_module()
 class DenseRegressionHead(ASPPHead):
@@ -95,6 +101,9 @@ class DenseRegressionHead(ASPPHead):
         activation: ``None``, ``'sigmoid'`` (maps in [0, 1]) or ``'relu'``
             (non-negative depth). Defaults to None.
     """
+
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(channels=8)
 
     def __init__(self, in_channels: int, out_channels: int = 1, activation: str | None = None, **kwargs):
         super().__init__(in_channels, out_channels, **kwargs)
@@ -114,6 +123,9 @@ class DenseRegressionHead(ASPPHead):
 @HEADS.register_module()
 class SurfaceNormalHead(ASPPHead):
     """ASPP head with three output channels normalised to unit length per pixel."""
+
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(channels=8)
 
     def __init__(self, in_channels: int, out_channels: int = 3, **kwargs):
         if out_channels != 3:

@@ -23,6 +23,9 @@ class LinearClassificationHead(nn.Module):
             feature map (Maziarz et al., Sec. V-A). Defaults to None (pool).
     """
 
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(num_classes=3)
+
     def __init__(self, in_channels: int, num_classes: int, dropout: float = 0.0,
                  flatten_size: int | Sequence[int] | None = None):
         super().__init__()
@@ -56,6 +59,9 @@ class LinearRegressionHead(LinearClassificationHead):
     The task heads of the Gumbel-Matrix synthetic experiment of Sec. II
     (Maziarz et al., App. A2).
     """
+
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(num_classes=1)
 
     def predict(self, output: torch.Tensor) -> torch.Tensor:
         return output

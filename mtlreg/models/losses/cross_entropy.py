@@ -23,6 +23,9 @@ class CrossEntropyLoss(nn.Module):
             ``semseg_prior_factor.npy``), read when the loss is built.
     """
 
+    #: the label kinds it accepts (``mtlreg.testing.examples.LABEL_KINDS``)
+    label_kinds = ('segmentation', 'class')
+
     def __init__(self, ignore_index: int = 255, class_weight: list[float] | str | None = None):
         super().__init__()
         if not isinstance(ignore_index, int) or isinstance(ignore_index, bool):

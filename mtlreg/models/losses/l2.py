@@ -11,6 +11,9 @@ from mtlreg.registry import LOSSES
 class L2Loss(nn.Module):
     """Mean of ``(pred − target)²`` over valid elements (all, or where ``mask`` is true)."""
 
+    #: the label kinds it accepts (``mtlreg.testing.examples.LABEL_KINDS``)
+    label_kinds = ('value', 'depth', 'dense')
+
     def forward(self, pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         target = target.to(pred.dtype).reshape(pred.shape)
         sq = (pred - target) ** 2

@@ -19,6 +19,9 @@ class MaskedL1Loss(nn.Module):
         invalid_value: target value marking invalid pixels. Defaults to None.
     """
 
+    #: the label kinds it accepts (``mtlreg.testing.examples.LABEL_KINDS``)
+    label_kinds = ('depth', 'dense', 'value')
+
     def __init__(self, invalid_value: float | None = None):
         super().__init__()
         self.invalid_value = invalid_value

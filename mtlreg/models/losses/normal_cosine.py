@@ -16,6 +16,9 @@ class NormalCosineLoss(nn.Module):
     ``[B, 3, H, W]``; both are normalised before the cosine is taken.
     """
 
+    #: the label kinds it accepts (``mtlreg.testing.examples.LABEL_KINDS``)
+    label_kinds = ('normal',)
+
     def forward(self, pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         valid = target.abs().sum(dim=1) > 0
         if mask is not None:

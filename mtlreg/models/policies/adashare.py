@@ -52,6 +52,9 @@ class AdaSharePolicy(BasePolicy):
         regularizer_form: ``'paper'`` or ``'official_code'``. Defaults to 'paper'.
     """
 
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(unit_grid=(4,))
+
     drives = ('blocks',)
     skips_units = True
 
@@ -87,6 +90,10 @@ class AdaSharePolicy(BasePolicy):
         """Boolean mask of the blocks whose policy is learned now (the last ``curriculum_blocks``)."""
         first = self.num_blocks - int(self.curriculum_blocks.clamp(0, self.num_blocks))
         return torch.arange(self.num_blocks, device=self.logits.device) >= first
+
+    def searches_every_unit(self) -> bool:
+        """Whether the curriculum has released every block (Sec. 3.3)."""
+        return int(self.curriculum_blocks) >= self.num_blocks
 
     def execute_probabilities(self) -> torch.Tensor:
         """α_{k,l}: the execute probability per task and block, ``[K, L]``."""

@@ -6,6 +6,8 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from mtlreg.structures.policy_report import PolicyReport, ReportFigure
+
 #: The modes a policy runs in. ``search``: the policy's own (learned) gates;
 #: ``warmup``: its gates before the search (every unit on, unless the policy
 #: says otherwise); ``fixed``: a discrete mask set by :meth:`BasePolicy.fix`.
@@ -43,7 +45,9 @@ class BasePolicy(nn.Module):
 
     Subclasses implement :meth:`policy_gates`, :meth:`derive_mask` and, where
     they have them, :meth:`policy_regularizers`, :meth:`warmup_gates` and
-    :meth:`probabilities`.
+    :meth:`probabilities`. :meth:`report` describes the policy for
+    ``PolicyReportHook``; a method with its own vocabulary (a DAG's
+    sub-networks, task embeddings) overrides it.
 
     Args:
         task_names: the tasks, in the model's order.
@@ -132,6 +136,14 @@ class BasePolicy(nn.Module):
             return self.fixed_mask.clone()
         return self.derive_mask(*args, **kwargs)
 
+    def searches_every_unit(self) -> bool:
+        """Whether the search learns every unit's policy now (False while a curriculum holds some back).
+
+        A policy selected by validation competes only when this holds (``BestPolicyHook``); a policy
+        without a curriculum always does.
+        """
+        return True
+
     def fixed_structure(self) -> torch.Tensor | None:
         """The boolean mask ``[num_tasks, *unit_grid]`` when the gates are that constant mask now, else None.
 
@@ -144,6 +156,34 @@ class BasePolicy(nn.Module):
         if self.mode == 'fixed':
             return self.fixed_mask.float()
         return self.search_probabilities()
+
+    def report(self) -> PolicyReport:
+        """A description of the policy for logs, files and TensorBoard (see ``PolicyReportHook``).
+
+        By default, the report ``policy_report``: per task the discrete mask (:meth:`discretize`) and
+        the probabilities (:meth:`probabilities`, rounded to 6 digits) over the unit grid in
+        ``record['tasks'][task]``; the scalars ``policy_report/<task>/active``, the share of the grid's
+        units the task uses; the figure ``probabilities`` (kind ``'heatmap'``: the probabilities of the
+        grid's units, the mask outlined); a table of the units each task uses. Keyword arguments a
+        subclass's report takes come from the hook's ``report_cfg``.
+        """
+        mask = self.discretize().detach().cpu().bool()
+        probs = self.probabilities().detach().cpu().double()
+        valid = self.valid_units.detach().cpu().flatten()
+        k = len(self.task_names)
+        flat_mask, flat_probs = mask.reshape(k, -1)[:, valid], probs.reshape(k, -1)[:, valid]
+        units = int(valid.sum())
+        record = {'tasks': {t: {'mask': mask[i].int().tolist(), 'probabilities': probs[i].round(decimals=6).tolist()}
+                            for i, t in enumerate(self.task_names)}}
+        scalars = {f'policy_report/{t}/active': float(flat_mask[i].sum()) / max(units, 1)
+                   for i, t in enumerate(self.task_names)}
+        figures = {'probabilities': ReportFigure(
+            'heatmap', dict(values=flat_probs.numpy(), rows=list(self.task_names), decision=flat_mask.numpy(),
+                            value_label='probability of running the unit'),
+            title=f'{type(self).__name__}: probabilities, the discrete mask outlined')}
+        table = {t: {'units': f'{int(flat_mask[i].sum())}/{units}'} for i, t in enumerate(self.task_names)}
+        return PolicyReport('policy_report', record=record, scalars=scalars, figures=figures,
+                            title=f'{type(self).__name__} ({self.mode})', table=table)
 
     # ----------------------------------------------------------- subclasses
     def policy_gates(self, task: str) -> torch.Tensor | None:

@@ -8,8 +8,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from mtlreg.registry import POLICIES
+from mtlreg.structures.dag_grid import DAGGrid
+from mtlreg.structures.graph_reduction import reduce_graph, topology_statistics
+from mtlreg.structures.policy_report import PolicyReport, ReportFigure
 from .base import BasePolicy
-from .graph_reduction import reduce_graph, topology_statistics
 
 
 @POLICIES.register_module()
@@ -30,7 +32,7 @@ class DAGPolicy(BasePolicy):
     * after the reduction: the binary mask, used without the sigmoid.
 
     :meth:`derive_mask` runs the reduction per task
-    (:func:`~mtlreg.models.policies.graph_reduction.reduce_graph`: Alg. 1's
+    (:func:`~mtlreg.structures.graph_reduction.reduce_graph`: Alg. 1's
     flow-based reduction by default; ``'threshold'`` and ``'random'`` as in
     Fig. 5; ``target_sparsity`` stops at a given share of edges).
 
@@ -44,6 +46,9 @@ class DAGPolicy(BasePolicy):
             ``dict(method='flow')``.
     """
 
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(unit_grid=(5, 5))
+
     drives = ('links',)
 
     def __init__(self, task_names: Sequence[str], unit_grid: Sequence[int], squeeze_weight: float = 0.05,
@@ -53,7 +58,8 @@ class DAGPolicy(BasePolicy):
             raise ValueError(f'DAGPolicy: expects the (N + 2, N + 2) grid of a DAGNetwork, got {self.unit_grid}')
         if squeeze_weight < 0 or budget < 0:
             raise ValueError(f'DAGPolicy: squeeze_weight and budget must be >= 0, got {squeeze_weight} and {budget}')
-        k, n = len(self.task_names), self.unit_grid[0] - 2
+        self.dag_grid = DAGGrid.of(self.unit_grid)
+        k, n = len(self.task_names), self.dag_grid.num_states
         self.num_states = n
         self.read_in_logits = nn.Parameter(torch.zeros(k, n))
         self.read_out_logits = nn.Parameter(torch.zeros(k, n))
@@ -64,21 +70,18 @@ class DAGPolicy(BasePolicy):
     # ------------------------------------------------------------- adjacency
     def edge_validity(self) -> torch.Tensor:
         """Which of Γ's ``N × N`` entries are edges of the central network."""
-        n = self.num_states
-        return self.valid_units[1:n + 1, 1:n + 1]
+        return self.dag_grid.adjacency(self.valid_units)
 
     def merged_adjacency(self, values: torch.Tensor | None = None) -> torch.Tensor:
         """Ψ for every task, ``[K, N+2, N+2]``: σ(α) in row 0, σ(γ) inside, σ(β) in column N+1; 0 elsewhere.
 
         ``values`` replaces the sigmoid weights by a constant (the warm-up's 0.5).
         """
-        k, n = len(self.task_names), self.num_states
-        psi = self.read_in_logits.new_zeros(k, n + 2, n + 2)
         if values is not None:
+            psi = self.read_in_logits.new_zeros(len(self.task_names), *self.dag_grid.shape)
             return psi.masked_fill(self.valid_units, values)
-        psi[:, 0, 1:n + 1] = self.read_in_logits.sigmoid()
-        psi[:, 1:n + 1, 1:n + 1] = self.edge_logits.sigmoid()
-        psi[:, 1:n + 1, n + 1] = self.read_out_logits.sigmoid()
+        psi = self.dag_grid.compose(self.read_in_logits.sigmoid(), self.edge_logits.sigmoid(),
+                                    self.read_out_logits.sigmoid())
         return psi * self.valid_units
 
     def search_probabilities(self) -> torch.Tensor:
@@ -117,3 +120,34 @@ class DAGPolicy(BasePolicy):
         """Depth, width and sparsity of every task's sub-network (Sec. 3.1); ``mask`` defaults to the discrete one."""
         mask = self.discretize() if mask is None else mask
         return {t: topology_statistics(mask[k], self.valid_units) for k, t in enumerate(self.task_names)}
+
+    # ----------------------------------------------------------------- report
+    def report(self) -> PolicyReport:
+        """Every task's discrete sub-network (Choi & Im, Sec. 3.1, Fig. 3), in a report called ``topology``.
+
+        ``record['tasks'][task]`` holds the binary adjacency Γ̂ (``N × N``), read-in Â and read-out
+        B̂ (``N`` each) of the discrete mask, the depth D, width W and sparsity S (:meth:`topology`)
+        and the number of edges. Scalars: ``topology/<task>/{depth,width,sparsity}``. Figures: each
+        task's sub-graph (``<task>``, kind ``'task_graph'``, tag ``topology_<task>``) and all of them
+        in one adjacency coloured by task (``shared_adjacency``, kind ``'shared_adjacency'``, tag
+        ``topology_shared_adjacency``). The table has one row per task.
+        """
+        mask = self.discretize().cpu()
+        stats = self.topology(mask)
+        masks = mask.numpy()
+        tasks, scalars, table = {}, {}, {}
+        figures = {'shared_adjacency': ReportFigure('shared_adjacency', dict(masks=masks, task_names=self.task_names),
+                                                    title='discrete sub-networks', tag='topology_shared_adjacency')}
+        for k, (task, parts) in enumerate(self.dag_grid.per_task(mask, self.task_names).items()):
+            s = stats[task]
+            tasks[task] = dict(adjacency=parts.adjacency.int().tolist(), read_in=parts.read_in.int().tolist(),
+                               read_out=parts.read_out.int().tolist(), depth=s['depth'], width=s['width'],
+                               sparsity=s['sparsity'], edges=int(s['edges']))
+            scalars.update({f'topology/{task}/{key}': s[key] for key in ('depth', 'width', 'sparsity')})
+            figures[task] = ReportFigure('task_graph', dict(mask=masks[k]), tag=f'topology_{task}',
+                                         title=f"{task}: D={s['depth']:.0f}, W={s['width']:.0f}, "
+                                               f"S={s['sparsity']:.3f}")
+            table[task] = {'D': f"{s['depth']:.0f}", 'W': f"{s['width']:.0f}", 'S': f"{s['sparsity']:.3f}",
+                           'edges': f"{s['edges']:.0f}"}
+        return PolicyReport('topology', record={'tasks': tasks}, scalars=scalars, figures=figures,
+                            title='DAG sub-networks', table=table)

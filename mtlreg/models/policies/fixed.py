@@ -6,13 +6,16 @@ from typing import Sequence
 import torch
 
 from mtlreg.registry import POLICIES
+from mtlreg.structures.policy_file import load_policy_mask
 from .base import BasePolicy
-from .policy_file import load_policy_mask
 
 
 @POLICIES.register_module()
 class SharedBottomPolicy(BasePolicy):
     """Every unit on for every task: hard parameter sharing (Caruana, 1997)."""
+
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(unit_grid=(4,))
 
     gates_units = False
 
@@ -33,6 +36,9 @@ class FixedMaskPolicy(BasePolicy):
         mask_file: a policy JSON written by a search (``DiscretizePolicyHook``
             saves one per sampled policy); give ``mask`` or ``mask_file``.
     """
+
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(unit_grid=(4,), mask=[[1, 1, 0, 1], [1, 0, 1, 1]])
 
     def __init__(self, task_names: Sequence[str], unit_grid: Sequence[int], mask=None, mask_file: str | None = None):
         super().__init__(task_names, unit_grid)

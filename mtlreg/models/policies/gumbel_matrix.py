@@ -9,6 +9,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from mtlreg.registry import POLICIES
+from mtlreg.structures.policy_report import PolicyReport, ReportFigure
+from mtlreg.structures.task_embedding import (cosine_similarity_matrix, identical_task_groups,
+                                              num_distinct_embeddings, task_embeddings)
 from .base import BasePolicy, mask_from_probabilities
 
 
@@ -37,6 +40,9 @@ class GumbelMatrixPolicy(BasePolicy):
         budget_weight: λ. Defaults to 1.0.
         eval_sampling: sample the allocation in evaluation. Defaults to False.
     """
+
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(unit_grid=(2, 3))
 
     drives = ('components',)
 
@@ -84,3 +90,46 @@ class GumbelMatrixPolicy(BasePolicy):
     def derive_mask(self, mode: str = 'argmax', seed: int | None = None) -> torch.Tensor:
         """The boolean allocation ``[K, L, C]``: maximum likelihood, or sampled with ``seed``."""
         return mask_from_probabilities(self.allocation_probabilities(), mode, seed, 'GumbelMatrixPolicy')
+
+    def report(self, per_unit: bool = False) -> PolicyReport:
+        """How alike the tasks' allocations are, in a report called ``task_embeddings``.
+
+        Maziarz et al., Sec. III-E and V-C: a task's embedding is its concatenated binary allocation
+        (the discrete mask). ``record`` holds the tasks, their embeddings, the pairwise cosine
+        similarity (rounded to 6 digits), the number of distinct embeddings and the groups of tasks
+        with identical ones. Scalars: ``task_embedding/distinct`` and, per task and layer,
+        ``allocation/<task>/layer<l>``, the mean allocation probability over the layer's components
+        (``per_unit=True``: ``allocation/<task>/layer<l>/unit<c>`` per component). Figure:
+        ``task_similarity`` (kind ``'heatmap'``). The table gives each task's group (the index of its
+        group of identical embeddings) and how many components it uses.
+
+        Args:
+            per_unit: a scalar per component rather than per layer. Defaults to False.
+        """
+        names = list(self.task_names)
+        mask = self.discretize().cpu()
+        embeddings = task_embeddings(mask)
+        similarity = cosine_similarity_matrix(embeddings)
+        distinct = num_distinct_embeddings(embeddings)
+        groups = identical_task_groups(embeddings, names)
+        record = {'tasks': names,
+                  'embeddings': {t: [int(v) for v in row] for t, row in zip(names, embeddings.tolist())},
+                  'similarity': [[round(v, 6) for v in row] for row in similarity.tolist()],
+                  'distinct': distinct, 'identical_groups': groups}
+        scalars = {'task_embedding/distinct': float(distinct)}
+        probs = self.probabilities().detach().cpu().float()
+        for k, task in enumerate(names):
+            for layer in range(probs.shape[1]):
+                if per_unit:
+                    scalars.update({f'allocation/{task}/layer{layer}/unit{c}': float(p)
+                                    for c, p in enumerate(probs[k, layer])})
+                else:
+                    scalars[f'allocation/{task}/layer{layer}'] = float(probs[k, layer].mean())
+        figures = {'task_similarity': ReportFigure(
+            'heatmap', dict(values=similarity.numpy(), rows=names, columns=names, value_label='cosine similarity',
+                            flag_uncertain=False), title='task embedding similarity')}
+        group_of = {t: g for g, members in enumerate(groups) for t in members}
+        table = {t: {'group': str(group_of[t]), 'components': f'{int(mask[k].sum())}/{mask[k].numel()}'}
+                 for k, t in enumerate(names)}
+        return PolicyReport('task_embeddings', record=record, scalars=scalars, figures=figures,
+                            title=f'Task embeddings: {distinct} distinct; identical groups {groups}', table=table)

@@ -2,9 +2,9 @@
 import pytest
 import torch
 
-from mtlreg.models.policies.graph_reduction import (flow_restricted_edges, flow_scores, is_reachable,
-                                                    merged_validity, on_some_path, reduce_graph, restrict_range,
-                                                    topology_statistics)
+from mtlreg.structures.dag_grid import DAGGrid, flow_restricted_edges, merged_validity
+from mtlreg.structures.graph_reduction import (flow_scores, is_reachable, on_some_path, reduce_graph, restrict_range,
+                                               topology_statistics)
 
 
 def _psi(n, entries):
@@ -27,7 +27,9 @@ def test_flow_restriction_keeps_exactly_the_edges_within_m(n, m):
     assert len(edges) == sum(n - d for d in range(1, min(m, n - 1) + 1))  # O(N·M)
     valid = merged_validity(n, m)
     assert int(valid.sum()) == len(edges) + 2 * n
-    assert valid[0, 1:n + 1].all() and valid[1:n + 1, n + 1].all() and not valid[0, n + 1]
+    grid = DAGGrid(n)
+    assert grid.read_in(valid).all() and grid.read_out(valid).all()
+    assert not valid[grid.input_node, grid.output_node]
 
 
 def test_complete_dag_when_m_reaches_n():

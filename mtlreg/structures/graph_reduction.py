@@ -1,42 +1,29 @@
 """Reduction of a weighted DAG to a binary sub-graph: flow-based (Choi & Im, Alg. 1), threshold, random.
 
-Every function works on one task's merged adjacency Ψ, an ``(N+2) × (N+2)``
-tensor: node 0 is the input state v0, nodes 1..N the hidden states, node N+1
-the read-out. ``Ψ[0, i]`` is the read-in weight σ(α_i), ``Ψ[i, j]`` (i < j) the
-edge weight σ(γ_ij) and ``Ψ[i, N+1]`` the read-out weight σ(β_i). ``valid``
-marks the entries that exist in the central network (the flow restriction
-removes the others). Choices the paper leaves open are explained in
-docs/methods/dag_network.md; each is a named argument here.
+Choi & Im, "Dynamic Neural Network for Multi-Task Learning Searching across
+Diverse Network Topologies", CVPR 2023, Alg. 1 and Fig. 5. Every
+function works on one task's merged adjacency Ψ, an ``(N+2) × (N+2)`` tensor
+whose parts :class:`~mtlreg.structures.dag_grid.DAGGrid` names: node 0 is the
+input state v0, nodes 1..N the hidden states, node N+1 the read-out. ``Ψ[0, i]``
+is the read-in weight σ(α_i), ``Ψ[i, j]`` (i < j) the edge weight σ(γ_ij) and
+``Ψ[i, N+1]`` the read-out weight σ(β_i). ``valid`` marks the entries that exist
+in the central network (the flow restriction removes the others). Choices the
+paper leaves open are explained in docs/methods/dag_network.md; each is a named
+argument here.
+
+The reduction lives in ``mtlreg.structures`` rather than with the policies: it
+is a pure function of a tensor on the DAG grid (torch only, no parameters and
+no modules), which the DAG policy calls to discretise itself and which
+analyses and reports can call on any stored Ψ without building a model.
 """
 from __future__ import annotations
 
 import torch
 
+from .dag_grid import DAGGrid
+
 #: Reduction methods: Alg. 1's information flow, the smallest weight first, a random order (Fig. 5).
 REDUCTION_METHODS = ('flow', 'threshold', 'random')
-
-
-def flow_restricted_edges(num_states: int, flow_constant: int) -> list[tuple[int, int]]:
-    """The edges ``(i, j)`` between hidden states 1..N with ``0 < j − i ≤ M`` (Sec. 3.1, flow restriction).
-
-    ``M ≥ N − 1`` gives the complete DAG, N(N−1)/2 edges; otherwise there are
-    ``Σ_{d=1..M} (N − d)``, i.e. O(N·M).
-    """
-    if num_states < 1 or flow_constant < 1:
-        raise ValueError(f'flow_restricted_edges: need num_states >= 1 and flow_constant >= 1, '
-                         f'got {num_states} and {flow_constant}')
-    return [(i, j) for i in range(1, num_states + 1) for j in range(i + 1, min(i + flow_constant, num_states) + 1)]
-
-
-def merged_validity(num_states: int, flow_constant: int) -> torch.Tensor:
-    """The boolean ``(N+2) × (N+2)`` mask of Ψ's entries that exist: read-ins, restricted edges, read-outs."""
-    n = num_states
-    valid = torch.zeros(n + 2, n + 2, dtype=torch.bool)
-    valid[0, 1:n + 1] = True
-    valid[1:n + 1, n + 1] = True
-    for i, j in flow_restricted_edges(n, flow_constant):
-        valid[i, j] = True
-    return valid
 
 
 def is_reachable(adjacency: torch.Tensor, source: int = 0, target: int | None = None) -> bool:
@@ -117,16 +104,16 @@ def restrict_range(psi: torch.Tensor, inclusive_end: bool = True) -> torch.Tenso
     itself — the state the read-out weights favour most; ``inclusive_end=True``
     (the default) keeps it, ``False`` follows the printed slices.
     """
-    n = psi.shape[0] - 2
+    grid = DAGGrid.of(psi)
+    n = grid.num_states
     out = psi.clone()
-    read_in, read_out = psi[0, 1:n + 1], psi[1:n + 1, n + 1]
-    n_alpha = int(torch.argmax(read_in))
-    n_beta = min(max(n_alpha + 1, int(torch.argmax(read_out))), n - 1)
+    n_alpha = int(torch.argmax(grid.read_in(psi)))
+    n_beta = min(max(n_alpha + 1, int(torch.argmax(grid.read_out(psi)))), n - 1)
     end = n_beta + 1 if inclusive_end else n_beta
     end = max(end, n_alpha + 1)  # at least state N_α survives
-    keep = torch.zeros(n + 2, dtype=torch.bool)
-    keep[0] = keep[n + 1] = True
-    keep[1 + n_alpha:1 + end] = True
+    keep = torch.zeros(grid.size, dtype=torch.bool)
+    keep[grid.input_node] = keep[grid.output_node] = True
+    keep[list(grid.hidden_nodes[n_alpha:end])] = True  # the states with 0-based index N_α .. end − 1
     out[~keep, :] = 0
     out[:, ~keep] = 0
     return out
@@ -162,15 +149,13 @@ def reduce_graph(psi: torch.Tensor, valid: torch.Tensor | None = None, method: s
     if target_sparsity is not None and not 0.0 <= target_sparsity <= 1.0:
         raise ValueError(f'reduce_graph: target_sparsity must lie in [0, 1], got {target_sparsity}')
     psi = psi.detach().double().cpu().clone()
-    n = psi.shape[0] - 2
     valid = torch.ones_like(psi, dtype=torch.bool) if valid is None else valid.cpu().bool()
     psi = torch.where(valid, psi, torch.zeros_like(psi)).triu(1)
     if not is_reachable(psi):
         raise ValueError('reduce_graph: the read-out is not reachable from the input in Ψ')
     if restrict:
         psi = restrict_range(psi, inclusive_end)
-    hidden = torch.zeros_like(valid)
-    hidden[1:n + 1, 1:n + 1] = True
+    hidden = DAGGrid.of(psi).hidden_mask()
     total_edges = int((valid & hidden).sum())
     generator = torch.Generator().manual_seed(seed)
     random_keys = torch.rand(psi.shape, generator=generator, dtype=torch.float64)
@@ -217,12 +202,13 @@ def topology_statistics(mask: torch.Tensor, valid: torch.Tensor) -> dict[str, fl
     between two hidden states, ``W`` the largest out-degree of a hidden state,
     ``S = |E_s| / |E|`` the share of the central network's edges the task keeps.
     """
-    n = mask.shape[0] - 2
-    edges = (mask.cpu().bool() & valid.cpu().bool())[1:n + 1, 1:n + 1]
+    grid = DAGGrid.of(mask)
+    n = grid.num_states
+    edges = grid.adjacency(mask.cpu().bool() & valid.cpu().bool())
     longest = [0] * n  # longest path (in edges) ending at each state; states are topologically sorted
     for j in range(n):
         for i in torch.nonzero(edges[:, j]).flatten().tolist():
             longest[j] = max(longest[j], longest[i] + 1)
-    total = int(valid.cpu().bool()[1:n + 1, 1:n + 1].sum())
+    total = int(grid.adjacency(valid.cpu().bool()).sum())
     return dict(depth=float(max(longest, default=0)), width=float(edges.sum(1).max()) if n else 0.0,
                 sparsity=int(edges.sum()) / max(total, 1), edges=float(edges.sum()))

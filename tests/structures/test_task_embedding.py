@@ -1,10 +1,11 @@
+"""Task embeddings of a discrete allocation (Maziarz et al., Sec. III-E and V-C)."""
 import math
 
 import pytest
 import torch
 
-from mtlreg.models.policies.task_embedding import (cosine_similarity_matrix, identical_task_groups,
-                                                   num_distinct_embeddings, task_embeddings)
+from mtlreg.structures.task_embedding import (cosine_similarity_matrix, identical_task_groups,
+                                              num_distinct_embeddings, task_embeddings)
 
 
 def test_similarity_of_a_hand_made_allocation():

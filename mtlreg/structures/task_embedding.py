@@ -1,4 +1,11 @@
-"""Task embeddings: a task's concatenated binary allocation, and how alike the tasks' embeddings are."""
+"""Task embeddings: a task's concatenated binary allocation, and how alike the tasks' embeddings are.
+
+Maziarz et al., "Flexible Multi-task Networks by Learning Parameter
+Allocation", Sec. III-E (a task's allocation embeds the task) and Sec. V-C
+(the embeddings of the learned allocations cluster related tasks). Pure
+functions of a boolean mask ``[tasks, *unit_grid]``: they apply to the
+discrete mask of any policy.
+"""
 from __future__ import annotations
 
 import torch
