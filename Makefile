@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-TRAIN_CONFIG ?= configs/adashare/scenes_5task.py
+TRAIN_CONFIG ?= configs/adashare/adashare_resnet18_scenes-5task.py
 export NO_ALBUMENTATIONS_UPDATE := 1
 export HF_HUB_OFFLINE := 1
 

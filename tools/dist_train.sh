@@ -9,7 +9,7 @@ usage: tools/dist_train.sh CONFIG NUM_PROCESSES [tools/train.py options ...]
   NUM_PROCESSES   processes on this machine (one per GPU; on the CPU, e.g. 2)
 
 environment: PORT (default 29500), NNODES (1), NODE_RANK (0), MASTER_ADDR (127.0.0.1)
-example:     tools/dist_train.sh configs/adashare/scenes_5task.py 2 --work-dir work_dirs/ddp
+example:     tools/dist_train.sh configs/adashare/adashare_resnet18_scenes-5task.py 2 --work-dir work_dirs/ddp
 TEXT
 }
 if [[ $# -lt 2 || "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then

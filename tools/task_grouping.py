@@ -17,7 +17,7 @@ trained fully), and prints the command that trains the chosen networks.
 
 Example::
 
-    python tools/task_grouping.py configs/task_grouping/scenes-5task_shared-bottom.py --budget 2.5 3.5 \\
+    python tools/task_grouping.py configs/task_grouping/shared_bottom_resnet18_scenes-5task.py --budget 2.5 3.5 \\
         --method hoa --jobs 2
 """
 import argparse

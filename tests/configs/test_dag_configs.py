@@ -21,7 +21,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CONFIGS = sorted(glob.glob(os.path.join(REPO, 'configs', 'dag_network', '*.py')))
 # One config per dataset runs end to end; the others differ from it only in the flow constant M.
 RUN = [c for c in CONFIGS if os.path.basename(c) in (
-    'nyuv2-3task_dag-m7.py', 'cityscapes-2task_dag-m7.py', 'omniglot-20task_dag-m5.py', 'scenes-5task_dag.py')]
+    'dag_vgg16-m7_nyuv2-3task.py', 'dag_vgg16-m7_cityscapes-2task.py', 'dag_omniglot8-m5_omniglot-20task.py', 'dag_vgg16-m3_scenes-5task.py')]
 
 
 def _prepare(config, tmp_path):

@@ -1,5 +1,6 @@
 """Configs are validated before anything runs; every error names the key and what was expected."""
 import argparse
+import os
 
 import pytest
 from mmengine.config import Config
@@ -9,7 +10,7 @@ from mtlreg.engine.config_validation import check_option_keys, validate_config
 from mtlreg.utils.cli import ConfigOptionsAction
 from mtlreg.utils.errors import ConfigError
 
-CONFIG = 'configs/adashare/scenes_5task.py'
+CONFIG = 'configs/adashare/adashare_resnet18_scenes-5task.py'
 BASELINE = 'configs/baselines/shared_bottom_resnet18_scenes-5task.py'
 
 
@@ -154,3 +155,23 @@ def test_an_optimiser_registered_in_mtlreg_is_accepted(baseline):
         validate_config(cfg)
     finally:
         OPTIMIZERS._module_dict.pop('ScaledSGD')
+
+
+def test_an_earlier_config_name_is_answered_with_the_current_one(tmp_path, monkeypatch):
+    (tmp_path / 'configs' / 'method').mkdir(parents=True)
+    (tmp_path / 'configs' / 'method' / 'method_net_data.py').write_text('x = 1\n')
+    (tmp_path / 'configs' / 'renamed.json').write_text('{"method/old_name.py": "method/method_net_data.py"}')
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r'configs/method/old_name.py: config file not found: the config was renamed '
+                                          r'\(expected configs/method/method_net_data.py'):
+        load_config('configs/method/old_name.py')
+    with pytest.raises(ConfigError, match='other.py: config file not found') as err:
+        load_config('configs/method/other.py')
+    assert 'renamed' not in str(err.value)
+
+
+def test_every_renamed_config_points_at_a_config_that_exists(repo_root):
+    import json
+    table = json.load(open(os.path.join(repo_root, 'configs', 'renamed.json')))
+    assert table and all(os.path.isfile(os.path.join(repo_root, 'configs', new)) for new in table.values())
+    assert not any(os.path.exists(os.path.join(repo_root, 'configs', old)) for old in table)

@@ -13,7 +13,7 @@ from .tiny import REPO, _log_every_iteration
 
 register_all_modules()
 
-DAG_CONFIG = os.path.join(REPO, 'configs', 'dag_network', 'scenes-5task_dag.py')
+DAG_CONFIG = os.path.join(REPO, 'configs', 'dag_network', 'dag_vgg16-m3_scenes-5task.py')
 
 
 def tiny_dag_cfg(work_dir, warmup=2, search=3, finetune=2) -> Config:

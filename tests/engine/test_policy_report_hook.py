@@ -20,7 +20,7 @@ from .tiny import REPO
 
 register_all_modules()
 
-GUMBEL_CONFIG = os.path.join(REPO, 'configs', 'gumbel_matrix', 'synthetic-4task_gumbel-matrix.py')
+GUMBEL_CONFIG = os.path.join(REPO, 'configs', 'gumbel_matrix', 'gumbel_matrix_fc_synthetic-4task.py')
 
 
 def _visualised(work_dir):

@@ -36,7 +36,7 @@ def _log_every_iteration(cfg, work_dir, checkpoint_interval) -> Config:
     return cfg
 
 
-ADASHARE_CONFIG = os.path.join(REPO, 'configs', 'adashare', 'scenes_5task.py')
+ADASHARE_CONFIG = os.path.join(REPO, 'configs', 'adashare', 'adashare_resnet18_scenes-5task.py')
 
 
 def tiny_staged_cfg(work_dir, warmup=2, search=4, retrain=2, checkpoint_interval=1) -> Config:

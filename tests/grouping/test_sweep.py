@@ -7,7 +7,7 @@ from mmengine.config import Config
 
 from mtlreg.grouping.sweep import CandidateSweep, GroupingSettings, candidate_config
 
-CONFIG = 'configs/task_grouping/scenes-5task_shared-bottom.py'
+CONFIG = 'configs/task_grouping/shared_bottom_resnet18_scenes-5task.py'
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ _spec = importlib.util.spec_from_file_location('task_grouping', os.path.join(REP
 task_grouping = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(task_grouping)
 
-CONFIG = os.path.join(REPO, 'configs', 'task_grouping', 'scenes-5task_shared-bottom.py')
+CONFIG = os.path.join(REPO, 'configs', 'task_grouping', 'shared_bottom_resnet18_scenes-5task.py')
 TINY = ['train_cfg.max_iters=2', 'train_dataloader.batch_size=2', 'train_dataloader.dataset.indices=8',
         'val_dataloader.dataset.indices=8', 'test_dataloader.dataset.indices=8']
 

@@ -105,7 +105,7 @@ def test_per_task_batches_train_on_mnist_and_fashion(tmp_path):
 
 
 def test_adashare_fast_dev_run_goes_through_every_stage_and_reports(tmp_path):
-    config = os.path.join('configs', 'adashare', 'scenes_5task.py')
+    config = os.path.join('configs', 'adashare', 'adashare_resnet18_scenes-5task.py')
     tiny = TINY + ['train_cfg.dataloaders.train1.batch_size=2', 'train_cfg.dataloaders.train2.batch_size=2',
                    'train_cfg.dataloaders.train1.dataset.resolution=32',
                    'train_cfg.dataloaders.train2.dataset.resolution=32']
@@ -128,7 +128,7 @@ def test_gumbel_matrix_on_4_mnists_tests_its_best_checkpoint(tmp_path):
     root = os.path.join(SHARED_DATA, 'mnist')
     if not os.path.isdir(root):
         pytest.skip('the shared MNIST copy is not beside the repository')
-    proc = _run('tools/train.py', 'configs/gumbel_matrix/mnist-4task_gumbel-matrix.py', '--work-dir', str(tmp_path),
+    proc = _run('tools/train.py', 'configs/gumbel_matrix/gumbel_matrix_modular_mnist-4task.py', '--work-dir', str(tmp_path),
                 '--fast-dev-run', '--data-root', f'data/mnist={root}', '--cfg-options', 'test_checkpoint=best',
                 'default_hooks.checkpoint.save_best=mean/accuracy', 'default_hooks.checkpoint.rule=greater',
                 'named_hooks.task_embedding.interval=1')

@@ -11,9 +11,9 @@ interrupted comparison continues where it stopped.
 
 Example (the scenes config; the checkpoint at iteration 580 is the end of its search)::
 
-    python tools/train.py configs/dag_network/scenes-5task_dag.py
-    python tools/analysis/dag_reduction_comparison.py configs/dag_network/scenes-5task_dag.py \\
-        work_dirs/scenes-5task_dag/iter_580.pth --sparsities 0.15 0.1 --jobs 2
+    python tools/train.py configs/dag_network/dag_vgg16-m3_scenes-5task.py
+    python tools/analysis/dag_reduction_comparison.py configs/dag_network/dag_vgg16-m3_scenes-5task.py \\
+        work_dirs/dag_vgg16-m3_scenes-5task/iter_580.pth --sparsities 0.15 0.1 --jobs 2
 """
 import argparse
 import json

@@ -9,8 +9,8 @@ expected groups.
 
 Example (the Gumbel-Matrix synthetic benchmark)::
 
-    python tools/analysis/seed_sweep.py configs/gumbel_matrix/synthetic-4task_gumbel-matrix.py \\
-        configs/gumbel_matrix/synthetic-4task_no-sharing.py --seeds 0 1 2 3 4 5 6 7 8 9 \\
+    python tools/analysis/seed_sweep.py configs/gumbel_matrix/gumbel_matrix_fc_synthetic-4task.py \\
+        configs/gumbel_matrix/no_sharing_fc_synthetic-4task.py --seeds 0 1 2 3 4 5 6 7 8 9 \\
         --metric mean/mse --expect-groups pair1_a,pair1_b pair2_a,pair2_b
 """
 import argparse

@@ -117,7 +117,7 @@ def test_export_tool_writes_the_compact_model_the_export_and_the_report(tmp_path
     spec = importlib.util.spec_from_file_location('export_tool', os.path.join(repo, 'tools', 'export.py'))
     export_tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(export_tool)
-    config = os.path.join(repo, 'configs', 'adashare', 'scenes_5task.py')
+    config = os.path.join(repo, 'configs', 'adashare', 'adashare_resnet18_scenes-5task.py')
     cfg = Config.fromfile(config)
     cfg.model.backbone.width_multiplier = 0.125
     mask = torch.tensor([[1] * 8, [1, 1, 0, 0, 1, 1, 1, 1], [1] * 8, [1] * 7 + [0], [1] * 7 + [0]], dtype=torch.bool)

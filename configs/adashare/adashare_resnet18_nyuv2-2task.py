@@ -1,6 +1,6 @@
 # AdaShare on NYUv2, two tasks (seg, normal): ResNet-18, λ = [1, 20], λ_sp = 0.05, λ_sh = 0.05
-# (the public configs' values); otherwise as nyuv2_3task.py.
-_base_ = ['./nyuv2_3task.py']
+# (the public configs' values); otherwise as adashare_resnet34_nyuv2-3task.py.
+_base_ = ['./adashare_resnet34_nyuv2-3task.py']
 
 model = dict(backbone=dict(depth=18), policy=dict(sparsity_weight=0.05, sharing_weight=0.05))
 tasks = dict(_delete_=True, seg={{_base_.tasks.seg}}, normal={{_base_.tasks.normal}})

@@ -1,0 +1,3 @@
+# The Cityscapes DAG network (dag_vgg16-m7_cityscapes-2task.py) with flow constant M = 5 (Choi & Im, Table 3).
+_base_ = ['./dag_vgg16-m7_cityscapes-2task.py']
+model = dict(backbone=dict(flow_constant=5))
