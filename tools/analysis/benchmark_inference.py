@@ -77,18 +77,19 @@ def official_style_forward(model, x: torch.Tensor) -> dict:
 
 def dag_all_links(backbone, x: torch.Tensor, gates: torch.Tensor) -> torch.Tensor:
     """A DAG network with every link computed and multiplied by its gate (Eq. 3–5 with binary gates)."""
+    from mtlreg.structures.dag_grid import DAGGrid
     units = backbone.graph_units()
-    n = len(units['channels'])
+    grid = DAGGrid.of(gates)
     states = [x]
-    for j in range(1, n + 1):
+    for j in grid.hidden_nodes:
         size = backbone.state_size(x.shape, units['strides'][j - 1])
-        sources = range(max(1, j - backbone.flow_constant), j)
-        terms = [gates[0, j] * units['read_in'][str(j)](x, size)]
+        sources = grid.predecessors(j, backbone.flow_constant)
+        terms = [gates[grid.input_node, j] * units['read_in'][str(j)](x, size)]
         terms += [gates[i, j] * units['edges'][f'{i}_{j}'](states[i]) for i in sources]
-        count = gates[0, j] + sum(gates[i, j] for i in sources)
+        count = gates[grid.input_node, j] + sum(gates[i, j] for i in sources)
         states.append(sum(terms) / count.clamp_min(1.0))
     size = backbone.state_size(x.shape, units['read_out_stride'])
-    return sum(gates[i, n + 1] * units['read_out'][str(i)](states[i], size) for i in range(1, n + 1))
+    return sum(gates[i, grid.output_node] * units['read_out'][str(i)](states[i], size) for i in grid.hidden_nodes)
 
 
 def per_task_skipping(model, x: torch.Tensor) -> dict:
