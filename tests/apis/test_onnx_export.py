@@ -4,13 +4,13 @@ import torch
 
 from mtlreg.models.compact import compile_model
 from mtlreg.apis.onnx_export import export_onnx, onnxruntime_outputs
-from tests.models.compact.test_dag_compact import MASKS as DAG_MASKS
-from tests.models.compact.test_dag_compact import _model as dag_model
-from tests.models.compact.test_modular_compact import MASKS as MODULAR_MASKS
-from tests.models.compact.test_modular_compact import _model as modular_model
-from tests.models.compact.test_modular_compact import fusable_model
-from tests.models.compact.test_sequential_compact import MASKS as SEQUENTIAL_MASKS
-from tests.models.compact.test_sequential_compact import _model as sequential_model
+from tests.models.compact.test_dag import MASKS as DAG_MASKS
+from tests.models.compact.test_dag import _model as dag_model
+from tests.models.compact.test_modular import MASKS as MODULAR_MASKS
+from tests.models.compact.test_modular import _model as modular_model
+from tests.models.compact.test_fused_components import fusable_model
+from tests.models.compact.test_sequential import MASKS as SEQUENTIAL_MASKS
+from tests.models.compact.test_sequential import _model as sequential_model
 
 CASES = {
     'sequential': lambda: (sequential_model(SEQUENTIAL_MASKS['a stage skipped entirely']), (3, 32, 32)),

@@ -1,4 +1,4 @@
-"""Figures come from one page: the README quotes docs/results.md, and every config a page names exists."""
+"""Figures come from one page: the README quotes docs/results.md; every config and test file a page names exists."""
 import glob
 import itertools
 import re
@@ -9,6 +9,7 @@ PAGES = [ROOT / 'README.md'] + sorted((ROOT / 'docs').rglob('*.md'))
 RESULTS = ROOT / 'docs' / 'results.md'
 
 _CONFIG_PATH = re.compile(r'(?<![\w/])configs/[\w{},./*-]+?\.py')
+_TEST_PATH = re.compile(r'(?<![\w/])tests/[\w/.-]+?\.py')
 #: measured figures: times, test counts, signed percentages, parameter and FLOP counts
 _FIGURE = re.compile(r'\d+ min \d+ s|\d+ tests|[−+-]\d+\.\d+ ?%|\d+(?:\.\d+)?M\b')
 
@@ -35,6 +36,12 @@ def test_every_config_a_page_names_exists():
                 if not glob.glob(str(ROOT / path)):
                     missing.append(f'{page.relative_to(ROOT)}: {path}')
     assert not missing, 'pages name configs that do not exist:\n' + '\n'.join(missing)
+
+
+def test_every_test_file_a_page_names_exists():
+    missing = [f'{page.relative_to(ROOT)}: {match.group(0)}' for page in PAGES
+               for match in _TEST_PATH.finditer(page.read_text()) if not (ROOT / match.group(0)).is_file()]
+    assert not missing, 'pages name test files that do not exist:\n' + '\n'.join(missing)
 
 
 def tables(text: str) -> list[list[str]]:

@@ -1,13 +1,8 @@
 """Configs are validated before anything runs; every error names the key and what was expected."""
-import argparse
-import os
-
 import pytest
 from mmengine.config import Config
 
-from mtlreg.engine.config_loading import load_config
 from mtlreg.engine.config_validation import check_option_keys, validate_config
-from mtlreg.utils.cli import ConfigOptionsAction
 from mtlreg.utils.errors import ConfigError
 
 CONFIG = 'configs/adashare/adashare_resnet18_scenes-5task.py'
@@ -105,42 +100,6 @@ def test_a_work_dir_that_is_a_file_and_a_config_without_a_model_are_named(tmp_pa
         check_required(Config({}))
 
 
-def test_load_config_names_a_missing_or_broken_file(tmp_path):
-    with pytest.raises(ConfigError, match='nope.py: config file not found'):
-        load_config(str(tmp_path / 'nope.py'))
-    broken = tmp_path / 'broken.py'
-    broken.write_text('model = dict(type=\n')
-    with pytest.raises(ConfigError, match='broken.py: cannot be read: SyntaxError'):
-        load_config(str(broken))
-    yaml = tmp_path / 'broken.yaml'
-    yaml.write_text('model: [1, 2\n')
-    with pytest.raises(ConfigError, match='broken.yaml: cannot be read'):
-        load_config(str(yaml))
-
-
-@pytest.mark.parametrize('item,fragment', [
-    ('train_cfg.max_iters', 'expected KEY=VALUE'),
-    ('=3', 'expected KEY=VALUE'),
-    ('a..b=3', 'expected KEY=VALUE'),
-    ('model.backbone.strides=[1,2', 'brackets of the value do not balance'),
-    ('x=(1,[2)', 'brackets of the value do not balance'),
-])
-def test_malformed_cfg_options_name_the_item(item, fragment, capsys):
-    parser = argparse.ArgumentParser(prog='train.py')
-    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction)
-    with pytest.raises(SystemExit):
-        parser.parse_args(['--cfg-options', item])
-    err = capsys.readouterr().err
-    assert repr(item) in err and fragment in err, err
-
-
-def test_well_formed_cfg_options_parse_as_mmengine_does():
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction)
-    args = parser.parse_args(['--cfg-options', 'a.b=3', 'c=[1,2]', 'd=x'])
-    assert args.cfg_options == {'a.b': 3, 'c': [1, 2], 'd': 'x'}
-
-
 def test_an_optimiser_registered_in_mtlreg_is_accepted(baseline):
     import torch
 
@@ -155,23 +114,3 @@ def test_an_optimiser_registered_in_mtlreg_is_accepted(baseline):
         validate_config(cfg)
     finally:
         OPTIMIZERS._module_dict.pop('ScaledSGD')
-
-
-def test_an_earlier_config_name_is_answered_with_the_current_one(tmp_path, monkeypatch):
-    (tmp_path / 'configs' / 'method').mkdir(parents=True)
-    (tmp_path / 'configs' / 'method' / 'method_net_data.py').write_text('x = 1\n')
-    (tmp_path / 'configs' / 'renamed.json').write_text('{"method/old_name.py": "method/method_net_data.py"}')
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(ConfigError, match=r'configs/method/old_name.py: config file not found: the config was renamed '
-                                          r'\(expected configs/method/method_net_data.py'):
-        load_config('configs/method/old_name.py')
-    with pytest.raises(ConfigError, match='other.py: config file not found') as err:
-        load_config('configs/method/other.py')
-    assert 'renamed' not in str(err.value)
-
-
-def test_every_renamed_config_points_at_a_config_that_exists(repo_root):
-    import json
-    table = json.load(open(os.path.join(repo_root, 'configs', 'renamed.json')))
-    assert table and all(os.path.isfile(os.path.join(repo_root, 'configs', new)) for new in table.values())
-    assert not any(os.path.exists(os.path.join(repo_root, 'configs', old)) for old in table)

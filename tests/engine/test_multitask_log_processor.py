@@ -1,10 +1,8 @@
-"""Log lines name the stage and the live optimiser, drop stale values; the console skips start-up dumps."""
-import logging
+"""Log lines name the stage and the live optimiser and drop stale values."""
 import re
 
 import pytest
 
-from mtlreg.engine.quiet_console import QuietConsoleFilter
 from mtlreg.engine.runner import MultiTaskRunner
 from .tiny import tiny_staged_cfg
 
@@ -27,12 +25,3 @@ def test_staged_log_lines(tmp_path):
     assert search_phases == ['weights', 'arch', 'weights', 'arch']  # phases of one iteration each
     assert all('temperature' in line for line in lines[2:6])
     assert not any('temperature' in line or 'reg_sparsity' in line for line in lines[6:])
-
-
-def test_the_console_leaves_out_the_start_up_dumps():
-    quiet = QuietConsoleFilter()
-    record = lambda msg: logging.LogRecord('mmengine', logging.INFO, '', 0, msg, None, None)  # noqa: E731
-    assert not quiet.filter(record('Config:\nmodel = dict()'))
-    assert not quiet.filter(record('Hooks will be executed in the following order:\nbefore_run:'))
-    assert not quiet.filter(record('\n' + '-' * 60 + '\nSystem environment:\n    sys.platform: linux'))
-    assert quiet.filter(record('Iter(train) [1/8]  warmup  loss: 1.0'))

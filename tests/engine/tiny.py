@@ -1,4 +1,7 @@
-"""A tiny version of the scenes shared-bottom config for runner tests (32×32, narrow, few iterations)."""
+"""Tiny versions of the scenes configs for runner tests (32×32, narrow, few iterations).
+
+The shared-bottom baseline, the AdaShare stages and the DAG network's stages.
+"""
 import os
 
 from mmengine.config import Config
@@ -63,3 +66,25 @@ def tiny_staged_cfg(work_dir, warmup=2, search=4, retrain=2, checkpoint_interval
     # four search iterations never release all eight blocks: let every validation compete
     cfg.named_hooks.best_policy.after_full_curriculum = False
     return cfg
+
+
+DAG_CONFIG = os.path.join(REPO, 'configs', 'dag_network', 'dag_vgg16-m3_scenes-5task.py')
+
+
+def tiny_dag_cfg(work_dir, warmup=2, search=3, finetune=2) -> Config:
+    cfg = Config.fromfile(DAG_CONFIG)
+    cfg.work_dir = str(work_dir)
+    cfg.model.backbone.width_multiplier = 0.0625
+    for task in cfg.tasks.values():
+        task.head.channels = 4
+    for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
+        loader.batch_size = 2
+        loader.dataset.resolution = 32
+        loader.dataset.indices = 4
+    stages = cfg.train_cfg.stages
+    stages.warmup.iters, stages.search.iters, stages.finetune.iters = warmup, search, finetune
+    stages.search.val_interval = search
+    stages.finetune.val_interval = finetune
+    cfg.param_scheduler = dict(warmup=[], search=[], finetune=[])
+    cfg.test_after_train = False
+    return _log_every_iteration(cfg, work_dir, 1)

@@ -1,23 +1,9 @@
+"""The multi-task model: weighted losses, per-task batches, predictions, parameter counts, shared backbone passes."""
 import pytest
 import torch
 
 from mtlreg.models import MultiTaskModel
-
-BACKBONE = dict(type='DilatedResNet', depth=18, width_multiplier=0.125)
-
-
-def _tasks():
-    return dict(
-        seg=dict(head=dict(type='SegmentationHead', out_channels=3, channels=8), loss=dict(type='CrossEntropyLoss'),
-                 weight=2.0),
-        depth=dict(head=dict(type='DenseRegressionHead', channels=8), loss=dict(type='MaskedL1Loss'), weight=0.5),
-    )
-
-
-def _batch(n=2, size=16):
-    torch.manual_seed(0)
-    return torch.randn(n, 3, size, size), {'seg': torch.randint(0, 3, (n, size, size)),
-                                           'depth': torch.rand(n, 1, size, size)}
+from tests.models.seg_depth import BACKBONE, _batch, _tasks
 
 
 def test_loss_is_the_weighted_sum_of_task_losses():
@@ -49,35 +35,6 @@ def test_predict_returns_one_dict_per_sample():
     assert out[0]['seg']['pred'].shape == (16, 16) and out[0]['seg']['pred'].dtype == torch.long
     assert out[1]['depth']['pred'].shape == (1, 16, 16)
     torch.testing.assert_close(out[2]['depth']['gt'], labels['depth'][2])
-
-
-def test_single_task_baseline_has_one_backbone_per_task_and_counts_parameters():
-    shared = MultiTaskModel(BACKBONE, _tasks())
-    separate = MultiTaskModel(dict(type='PerTaskBackbone', backbone=BACKBONE), _tasks())
-    backbone = sum(p.numel() for p in shared.backbone.parameters())
-    heads = {t: sum(p.numel() for p in shared.heads[t].parameters()) for t in ('seg', 'depth')}
-    single = 2 * backbone + sum(heads.values())
-    assert shared.parameter_counts() == {'total': backbone + sum(heads.values()),
-                                         'task/seg': backbone + heads['seg'], 'task/depth': backbone + heads['depth'],
-                                         'single_task_total': single,
-                                         'ratio_to_single_task': (backbone + sum(heads.values())) / single}
-    counts = separate.parameter_counts()
-    assert counts['total'] == counts['single_task_total'] == single
-    assert counts['ratio_to_single_task'] == 1.0
-    inputs, labels = _batch()
-    separate(inputs, labels, mode='loss')['loss'].backward()
-    assert separate.backbone.backbones['seg'].blocks[0].conv1.weight.grad is not None
-    assert separate.backbone.backbones['depth'].blocks[0].conv1.weight.grad is not None
-    assert separate.shared_parameters() == []
-    features = separate.extract_features(inputs, ['depth'])
-    torch.testing.assert_close(features['depth'], separate.backbone.backbones['depth'](inputs))
-
-
-def test_per_task_backbone_refuses_a_backbone_that_is_per_task_already():
-    from mtlreg.utils.errors import ConfigError
-    with pytest.raises(ConfigError, match='model.backbone.backbone'):
-        MultiTaskModel(dict(type='PerTaskBackbone', backbone=dict(type='MTANResNet', width_multiplier=0.125)),
-                       _tasks())
 
 
 def test_parameter_counts_drop_units_no_task_uses():
@@ -154,3 +111,20 @@ def test_tasks_with_equal_constant_gates_share_one_backbone_pass():
     assert calls == []
     for task in tasks:
         torch.testing.assert_close(compact[task], feats[task])
+
+
+def test_parameter_counts_cover_only_the_links_a_task_keeps():
+    tasks = dict(a=dict(head=dict(type='LinearClassificationHead', num_classes=3), loss=dict(type='CrossEntropyLoss')),
+                 b=dict(head=dict(type='LinearClassificationHead', num_classes=3), loss=dict(type='CrossEntropyLoss')))
+    model = MultiTaskModel(backbone=dict(type='DAGNetwork', states=[(2, 1)] * 4, flow_constant=2, in_channels=1),
+                           tasks=tasks, policy=dict(type='DAGPolicy'))
+    mask = torch.zeros(2, 6, 6, dtype=torch.bool)
+    mask[0, 0, 1] = mask[0, 1, 2] = mask[0, 2, 5] = True     # a: in → 1 → 2 → out
+    mask[1, 0, 1] = mask[1, 1, 5] = True                     # b: in → 1 → out
+    model.policy.fix(mask)
+    units = model.backbone.unit_parameter_counts()
+    heads = {t: sum(p.numel() for p in model.heads[t].parameters()) for t in tasks}
+    counts = model.parameter_counts()
+    assert counts['task/a'] == int(units[mask[0]].sum()) + heads['a']
+    assert counts['task/b'] == int(units[mask[1]].sum()) + heads['b']
+    assert counts['total'] == int(units[mask.any(0)].sum()) + sum(heads.values())

@@ -96,3 +96,20 @@ def test_shapes_that_are_not_the_grid_are_errors():
         DAGGrid(2).compose(torch.zeros(3), torch.zeros(2, 2), torch.zeros(2))
     with pytest.raises(ValueError, match='flow_constant'):
         DAGGrid(2).flow_restricted_edges(0)
+
+
+@pytest.mark.parametrize('n,m', [(12, 3), (12, 5), (8, 7), (6, 1), (5, 10)])
+def test_flow_restriction_keeps_exactly_the_edges_within_m(n, m):
+    edges = flow_restricted_edges(n, m)
+    expected = {(i, j) for i in range(1, n + 1) for j in range(1, n + 1) if 0 < j - i <= m}
+    assert set(edges) == expected and len(edges) == len(expected)
+    assert len(edges) == sum(n - d for d in range(1, min(m, n - 1) + 1))  # O(N·M)
+    valid = merged_validity(n, m)
+    assert int(valid.sum()) == len(edges) + 2 * n
+    grid = DAGGrid(n)
+    assert grid.read_in(valid).all() and grid.read_out(valid).all()
+    assert not valid[grid.input_node, grid.output_node]
+
+
+def test_complete_dag_when_m_reaches_n():
+    assert len(flow_restricted_edges(6, 5)) == 6 * 5 // 2 == len(flow_restricted_edges(6, 99))

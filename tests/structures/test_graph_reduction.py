@@ -1,8 +1,8 @@
-"""Flow restriction, flow scores and the reductions of a DAG (Choi & Im, Sec. 3.1, Alg. 1, Fig. 5)."""
+"""Flow scores and the reductions of a DAG (Choi & Im, Sec. 3.1, Alg. 1, Fig. 5)."""
 import pytest
 import torch
 
-from mtlreg.structures.dag_grid import DAGGrid, flow_restricted_edges, merged_validity
+from mtlreg.structures.dag_grid import flow_restricted_edges, merged_validity
 from mtlreg.structures.graph_reduction import (flow_scores, is_reachable, on_some_path, reduce_graph, restrict_range,
                                                topology_statistics)
 
@@ -17,23 +17,6 @@ def _psi(n, entries):
 
 # A two-state graph worked by hand in the tests below.
 TWO_STATES = _psi(2, {(0, 1): 0.8, (0, 2): 0.2, (1, 2): 0.6, (1, 3): 0.3, (2, 3): 0.9})
-
-
-@pytest.mark.parametrize('n,m', [(12, 3), (12, 5), (8, 7), (6, 1), (5, 10)])
-def test_flow_restriction_keeps_exactly_the_edges_within_m(n, m):
-    edges = flow_restricted_edges(n, m)
-    expected = {(i, j) for i in range(1, n + 1) for j in range(1, n + 1) if 0 < j - i <= m}
-    assert set(edges) == expected and len(edges) == len(expected)
-    assert len(edges) == sum(n - d for d in range(1, min(m, n - 1) + 1))  # O(N·M)
-    valid = merged_validity(n, m)
-    assert int(valid.sum()) == len(edges) + 2 * n
-    grid = DAGGrid(n)
-    assert grid.read_in(valid).all() and grid.read_out(valid).all()
-    assert not valid[grid.input_node, grid.output_node]
-
-
-def test_complete_dag_when_m_reaches_n():
-    assert len(flow_restricted_edges(6, 5)) == 6 * 5 // 2 == len(flow_restricted_edges(6, 99))
 
 
 def test_flow_scores_match_the_hand_computation():

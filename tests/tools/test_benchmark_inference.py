@@ -5,12 +5,12 @@ import os
 import torch
 
 from mtlreg.models.compact import compile_model
-from tests.models.compact.test_dag_compact import MASKS as DAG_MASKS
-from tests.models.compact.test_dag_compact import _model as dag_model
-from tests.models.compact.test_modular_compact import MASKS as MODULAR_MASKS
-from tests.models.compact.test_modular_compact import _model as modular_model
-from tests.models.compact.test_sequential_compact import MASKS as SEQUENTIAL_MASKS
-from tests.models.compact.test_sequential_compact import _model as sequential_model
+from tests.models.compact.test_dag import MASKS as DAG_MASKS
+from tests.models.compact.test_dag import _model as dag_model
+from tests.models.compact.test_modular import MASKS as MODULAR_MASKS
+from tests.models.compact.test_modular import _model as modular_model
+from tests.models.compact.test_sequential import MASKS as SEQUENTIAL_MASKS
+from tests.models.compact.test_sequential import _model as sequential_model
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _spec = importlib.util.spec_from_file_location(

@@ -1,0 +1,29 @@
+"""Re-training starts from freshly initialised weights, batch-norm statistics included, unless told to keep them."""
+import torch
+from mmengine.hooks import Hook
+
+from tests.engine.staged_probe import _first_conv, _runner
+from tests.engine.tiny import tiny_staged_cfg
+
+
+def test_retraining_starts_from_freshly_initialised_weights(tmp_path):
+    for keep in (False, True):
+        cfg = tiny_staged_cfg(tmp_path / str(keep), warmup=1, search=2, retrain=1)
+        cfg.named_hooks.reinitialize.keep_searched_weights = keep
+        runner, _ = _runner(cfg)
+        seen = {}
+
+        class Snap(Hook):
+            def after_stage(self, r, stage):
+                if stage == 'search':
+                    seen['search'] = _first_conv(r).weight.detach().clone()
+
+            def before_train_iter(self, r, batch_idx, data_batch=None):
+                if r.train_loop.stage == 'retrain':
+                    seen['retrain'] = _first_conv(r).weight.detach().clone()
+                    seen['bn_mean'] = r.model.backbone.stem[1].running_mean.detach().clone()
+        runner.register_hook(Snap(), priority='LOWEST')
+        runner.train()
+        assert torch.equal(seen['search'], seen['retrain']) == keep
+        if not keep:
+            assert torch.count_nonzero(seen['bn_mean']) == 0  # batch-norm statistics start afresh

@@ -1,0 +1,31 @@
+"""Every registered balancer trains a step, reports positive weights and refuses the losses of unknown tasks."""
+import math
+
+import pytest
+import torch
+from mmengine.optim import OptimWrapper
+from mmengine.registry import DefaultScope
+
+from mtlreg.registry import BALANCERS, MODELS, register_all_modules
+
+register_all_modules()
+
+
+@pytest.mark.parametrize('name', sorted(BALANCERS.module_dict))
+def test_every_registered_balancer_trains_a_step_and_reports_weights(name):
+    with DefaultScope.overwrite_default_scope('mtlreg'):
+        model = MODELS.build(dict(
+            type='MultiTaskModel', balancer=dict(type=name),
+            backbone=dict(type='ModularNetwork', vector_input=True, in_channels=2,
+                          layers=[dict(channels=2, components=[dict(type='fc')] * 2)]),
+            tasks=dict(a=dict(head=dict(type='LinearRegressionHead', num_classes=1), loss=dict(type='L2Loss')),
+                       b=dict(head=dict(type='LinearRegressionHead', num_classes=1), loss=dict(type='L2Loss'),
+                              weight=2.0))))
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01))
+    data = dict(inputs=torch.randn(4, 2), data_samples=dict(a=torch.randn(4, 1), b=torch.randn(4, 1)))
+    log = model.train_step(data, wrapper)
+    assert torch.isfinite(log['loss']) and {'weight_a', 'weight_b', 'loss_a', 'loss_b'} <= set(log)
+    weights = model.balancer.current_weights()
+    assert set(weights) == {'a', 'b'} and all(math.isfinite(w) and w > 0 for w in weights.values())
+    with pytest.raises(KeyError, match="unknown tasks \\['c'\\]"):
+        model.balancer({'c': torch.tensor(1.0)})

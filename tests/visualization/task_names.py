@@ -1,0 +1,3 @@
+"""The task names the picture tests draw."""
+
+TASKS = ['seg', 'depth', 'edge']
