@@ -1,0 +1,34 @@
+"""UPGrad: the unconflicting projection of gradients (Quinton & Rey, "Jacobian Descent for Multi-Objective
+Optimization", 2024)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+
+from mtlreg.registry import BALANCERS
+from .jacobian_balancer import JacobianBalancer, torchjd_aggregation
+
+
+@BALANCERS.register_module()
+class UPGradBalancer(JacobianBalancer):
+    """``d = Σ_k p_k π_J(g_k)``: every task gradient projected onto the dual cone of the rows of ``J``, averaged.
+
+    ``π_J(g)`` is the projection of ``g`` onto ``{x : J x ≥ 0}`` (Quinton & Rey, Sec. 2, the UPGrad
+    aggregator): the update conflicts with no task (``g_k · d ≥ 0`` for every k) and, for gradients
+    that do not conflict, is their weighted mean. Computed by torchjd (a QP per row, quadprog).
+
+    Args:
+        task_names: the tasks.
+        task_weights: static weights λ_k (scale each task's gradient). Defaults to 1.
+        pref_vector: the preference ``p`` over the tasks, in task order. Defaults to the mean (1/K each).
+    """
+
+    def __init__(self, task_names: Sequence[str], task_weights: dict[str, float] | None = None,
+                 pref_vector: Sequence[float] | None = None):
+        super().__init__(task_names, task_weights)
+        pref = None if pref_vector is None else torch.as_tensor(pref_vector, dtype=torch.float32)
+        if pref is not None and pref.shape != (len(self.task_names),):
+            raise ValueError(f'UPGradBalancer: pref_vector needs one value per task {self.task_names}, '
+                             f'got {list(pref_vector)}')
+        self.aggregator = torchjd_aggregation().UPGrad(pref_vector=pref)
