@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import torch
-
 from mtlreg.registry import BALANCERS
 from .jacobian_balancer import JacobianBalancer, torchjd_aggregation
 
@@ -16,7 +14,8 @@ class AlignedMTLBalancer(JacobianBalancer):
 
     Senushkin et al., Sec. 4 (Alg. 1): rescaling the singular values of the task gradients to the
     smallest one gives a system of condition number 1, whose update is the preference-weighted sum of
-    its rows (the paper's unit preferences as the default). Computed by torchjd on the Gramian.
+    its rows (torchjd's default preference, the mean, unless ``pref_vector`` is given). Computed by
+    torchjd on the Gramian.
 
     Args:
         task_names: the tasks.
@@ -27,5 +26,4 @@ class AlignedMTLBalancer(JacobianBalancer):
     def __init__(self, task_names: Sequence[str], task_weights: dict[str, float] | None = None,
                  pref_vector: Sequence[float] | None = None):
         super().__init__(task_names, task_weights)
-        pref = None if pref_vector is None else torch.as_tensor(pref_vector, dtype=torch.float32)
-        self.aggregator = torchjd_aggregation().AlignedMTL(pref_vector=pref)
+        self.aggregator = torchjd_aggregation().AlignedMTL(pref_vector=self.preference(pref_vector))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import torch
-
 from mtlreg.registry import BALANCERS
 from .jacobian_balancer import JacobianBalancer, torchjd_aggregation
 
@@ -26,8 +24,4 @@ class DualProjBalancer(JacobianBalancer):
     def __init__(self, task_names: Sequence[str], task_weights: dict[str, float] | None = None,
                  pref_vector: Sequence[float] | None = None):
         super().__init__(task_names, task_weights)
-        pref = None if pref_vector is None else torch.as_tensor(pref_vector, dtype=torch.float32)
-        if pref is not None and pref.shape != (len(self.task_names),):
-            raise ValueError(f'DualProjBalancer: pref_vector needs one value per task {self.task_names}, '
-                             f'got {list(pref_vector)}')
-        self.aggregator = torchjd_aggregation().DualProj(pref_vector=pref)
+        self.aggregator = torchjd_aggregation().DualProj(pref_vector=self.preference(pref_vector))

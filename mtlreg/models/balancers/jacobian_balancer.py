@@ -32,6 +32,16 @@ class JacobianBalancer(GradientBalancer):
         self.aggregator = None
         self._weights = dict(self.task_weights)
 
+    def preference(self, pref_vector: Sequence[float] | None) -> torch.Tensor | None:
+        """A preference over the tasks as a tensor (None: the aggregator's default), one value per task."""
+        if pref_vector is None:
+            return None
+        pref = torch.as_tensor(pref_vector, dtype=torch.float32)
+        if pref.shape != (len(self.task_names),):
+            raise ValueError(f'{type(self).__name__}: pref_vector needs one value per task {self.task_names}, '
+                             f'got {list(pref_vector)}')
+        return pref
+
     def forward(self, losses: dict[str, torch.Tensor]) -> torch.Tensor:
         self.check_tasks(losses)
         return sum(self.task_weights[t] * loss for t, loss in losses.items())
