@@ -1,4 +1,4 @@
-"""Every registered balancer trains a step, reports positive weights and refuses the losses of unknown tasks."""
+"""Every registered balancer trains a step, reports finite weights and refuses the losses of unknown tasks."""
 import math
 
 import pytest
@@ -13,6 +13,7 @@ register_all_modules()
 
 @pytest.mark.parametrize('name', sorted(BALANCERS.module_dict))
 def test_every_registered_balancer_trains_a_step_and_reports_weights(name):
+    torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mtlreg'):
         model = MODELS.build(dict(
             type='MultiTaskModel', balancer=dict(type=name),
@@ -26,6 +27,8 @@ def test_every_registered_balancer_trains_a_step_and_reports_weights(name):
     log = model.train_step(data, wrapper)
     assert torch.isfinite(log['loss']) and {'weight_a', 'weight_b', 'loss_a', 'loss_b'} <= set(log)
     weights = model.balancer.current_weights()
-    assert set(weights) == {'a', 'b'} and all(math.isfinite(w) and w > 0 for w in weights.values())
+    assert set(weights) == {'a', 'b'} and all(math.isfinite(w) for w in weights.values())
+    if not model.balancer.gradient_level:  # a gradient method may weigh a task 0 (MGDA at a vertex of the hull)
+        assert all(w > 0 for w in weights.values())
     with pytest.raises(KeyError, match="unknown tasks \\['c'\\]"):
         model.balancer({'c': torch.tensor(1.0)})
