@@ -10,6 +10,7 @@ from mmengine.optim import OptimWrapper
 from torch import nn
 
 from mtlreg.registry import BACKBONES, BALANCERS, HEADS, LOSSES, MODELS, POLICIES
+from .backbones.task_conditioned import is_task_conditioned
 from .compatibility import check_mask_skips, check_policy_for_backbone
 from mtlreg.utils.errors import DataError
 
@@ -60,9 +61,8 @@ class MultiTaskModel(BaseModel):
         tasks = validate_tasks(tasks)
         self.task_names = list(tasks)
         self.labels = {t: spec.get('label', t) for t, spec in tasks.items()}
-        conditioned = getattr(BACKBONES.get(backbone.get('type')), 'task_conditioned', False)
         self.backbone = BACKBONES.build(
-            backbone, default_args=dict(task_names=self.task_names) if conditioned else None)
+            backbone, default_args=dict(task_names=self.task_names) if is_task_conditioned(backbone) else None)
         policy = policy or dict(type='SharedBottomPolicy')
         policy_cls = policy['type'] if isinstance(policy.get('type'), type) else POLICIES.get(policy.get('type'))
         if policy_cls is not None:  # an unknown type: the build below names it
@@ -174,7 +174,7 @@ class MultiTaskModel(BaseModel):
             losses = forward(**data, mode='loss')
         objective, log_vars = self.parse_losses(losses)
         task_losses = {t: losses[f'loss_{t}'] for t in self.task_names if f'loss_{t}' in losses}
-        self.balancer.update(task_losses, objective, self.shared_parameters(), optim_wrapper)
+        self.balancer.update(task_losses, objective, self.shared_parameters, optim_wrapper)
         return log_vars
 
     @property

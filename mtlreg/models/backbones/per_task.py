@@ -8,7 +8,7 @@ from torch import nn
 
 from mtlreg.registry import BACKBONES
 from mtlreg.utils.errors import ConfigError
-from .task_conditioned import TaskConditionedBackbone, count
+from .task_conditioned import TaskConditionedBackbone, count, is_task_conditioned
 
 
 @BACKBONES.register_module()
@@ -30,10 +30,9 @@ class PerTaskBackbone(TaskConditionedBackbone):
 
     def __init__(self, task_names: Sequence[str], backbone: dict):
         super().__init__(task_names)
-        inner = backbone.get('type') if isinstance(backbone, dict) else None
-        inner_cls = inner if isinstance(inner, type) else BACKBONES.get(inner) if inner else None
-        if inner_cls is not None and getattr(inner_cls, 'task_conditioned', False):
-            raise ConfigError(f'{inner_cls.__name__} computes every task\'s features itself; one copy per task '
+        if is_task_conditioned(backbone):
+            kind = backbone['type']
+            raise ConfigError(f'{getattr(kind, "__name__", kind)} computes every task\'s features itself; one copy per task '
                               'makes no sense', where='model.backbone.backbone',
                               expected='a backbone with one output (e.g. DilatedResNet)')
         self.backbones = nn.ModuleDict({t: BACKBONES.build(backbone) for t in self.task_names})

@@ -6,6 +6,8 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from mtlreg.registry import BACKBONES
+
 
 class TaskConditionedBackbone(nn.Module):
     """A backbone whose forward returns one feature map per task.
@@ -70,6 +72,13 @@ class TaskConditionedBackbone(nn.Module):
         if unknown:
             raise KeyError(f'{type(self).__name__}: unknown tasks {unknown}; it was built for {self.task_names}')
         return tasks
+
+
+def is_task_conditioned(cfg: dict) -> bool:
+    """Whether a backbone config's ``type`` (a registered name or a class) computes every task's features itself."""
+    kind = cfg.get('type') if isinstance(cfg, dict) else None
+    cls = kind if isinstance(kind, type) else BACKBONES.get(kind) if kind else None
+    return bool(getattr(cls, 'task_conditioned', False))
 
 
 def count(modules) -> int:

@@ -1,7 +1,7 @@
 """The interface of a loss balancer."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 from torch import nn
@@ -44,11 +44,12 @@ class BaseBalancer(nn.Module):
         raise NotImplementedError
 
     def update(self, task_losses: dict[str, torch.Tensor], objective: torch.Tensor,
-               shared_parameters: Sequence[nn.Parameter], optim_wrapper) -> None:
+               shared_parameters: Callable[[], Sequence[nn.Parameter]], optim_wrapper) -> None:
         """One optimisation step of the objective ``forward`` returned (backward, step, zero the gradients).
 
         The optimiser wrapper scales the loss (gradient accumulation, an AMP loss scaler) and decides
-        when to step. ``task_losses`` and ``shared_parameters`` are for gradient-level balancers.
+        when to step. ``task_losses`` and ``shared_parameters`` (a function listing the shared
+        parameters, so a loss-level step does not build the list) are for gradient-level balancers.
         """
         optim_wrapper.update_params(objective)
 

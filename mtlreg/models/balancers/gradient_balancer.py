@@ -1,7 +1,7 @@
 """The step of balancers that combine per-task gradients of the shared parameters."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 from torch import nn
@@ -23,7 +23,7 @@ class GradientBalancer(BaseBalancer):
     gradient_level = True
 
     def update(self, task_losses: dict[str, torch.Tensor], objective: torch.Tensor,
-               shared_parameters: Sequence[nn.Parameter], optim_wrapper) -> None:
+               shared_parameters: Callable[[], Sequence[nn.Parameter]], optim_wrapper) -> None:
         """One step with the combination of per-task gradients on the shared parameters.
 
         Every task's gradient of the shared parameters is taken separately (scaled as the wrapper
@@ -31,7 +31,7 @@ class GradientBalancer(BaseBalancer):
         combined by :meth:`shared_gradients`; the other parameters get the objective's gradient. With
         accumulation the combined gradient adds to what earlier micro-steps accumulated.
         """
-        shared = [p for p in shared_parameters if p.requires_grad]
+        shared = [p for p in shared_parameters() if p.requires_grad]
         scaler = getattr(optim_wrapper, 'loss_scaler', None)
         combined = []
         if shared:
