@@ -33,7 +33,6 @@ evaluation/metrics/regression_metric.py
 grouping/costs.py
 grouping/report.py
 models/backbones/task_conditioned.py
-models/balancers/gradient_balancer.py
 models/balancers/static.py
 models/compact/cloning.py
 models/compact/model.py

@@ -90,9 +90,10 @@ class MultiTaskModel(BaseModel):
     def task_outputs(self, inputs: torch.Tensor, tasks: list[str] | None = None) -> dict[str, torch.Tensor]:
         """Raw head outputs per task (logits, maps), at the input resolution."""
         tasks = self.task_names if tasks is None else tasks
-        feats = self.extract_features(inputs, tasks)
-        size = tuple(inputs.shape[-2:])
-        return {t: self.heads[t](feats[t], size) for t in tasks}
+        return self._head_outputs(self.extract_features(inputs, tasks), tuple(inputs.shape[-2:]))
+
+    def _head_outputs(self, feats: dict[str, torch.Tensor], size: tuple[int, int]) -> dict[str, torch.Tensor]:
+        return {t: self.heads[t](f, size) for t, f in feats.items()}
 
     def forward(self, inputs: torch.Tensor, data_samples: dict | None = None, mode: str = 'tensor'):
         if mode == 'tensor':
@@ -116,8 +117,13 @@ class MultiTaskModel(BaseModel):
     def loss(self, inputs: torch.Tensor, data_samples: dict) -> dict[str, torch.Tensor]:
         """The objective under ``'loss'`` (with gradient) and detached terms for logging."""
         tasks = self.tasks_in_batch(data_samples)
-        outputs = self.task_outputs(inputs, tasks)
+        feats = self.extract_features(inputs, tasks)
+        if self.balancer.needs_representation and self.training:
+            self._step_representation = shared_representation(feats)
+        outputs = self._head_outputs(feats, tuple(inputs.shape[-2:]))
         task_losses = {t: self._task_loss(t, outputs[t], data_samples[self.labels[t]]) for t in tasks}
+        if self.balancer.loss_samples > 1 and self.training:
+            self._step_sample_losses = self._sample_losses(outputs, data_samples, self.balancer.loss_samples)
         total = self.balancer(task_losses)
         regularizers = self.policy.regularizers()
         for value in regularizers.values():
@@ -128,6 +134,17 @@ class MultiTaskModel(BaseModel):
                    if t in task_losses)
         log.update((name, v.detach()) for name, v in regularizers.items())
         return log
+
+    def _sample_losses(self, outputs: dict[str, torch.Tensor], data_samples: dict, samples: int
+                       ) -> list[dict[str, torch.Tensor]]:
+        """The task losses of ``samples`` disjoint, near-equal parts of the batch (from the same forward pass)."""
+        size = next(iter(outputs.values())).shape[0]
+        if size < samples:
+            raise ValueError(f'{type(self.balancer).__name__} needs {samples} independent parts of every batch, '
+                             f'and the batch has {size} samples; raise the batch size to at least {samples}')
+        parts = torch.arange(size).tensor_split(samples)
+        return [{t: self._task_loss(t, out[part], data_samples[self.labels[t]][part]) for t, out in outputs.items()}
+                for part in parts]
 
     def _task_loss(self, task: str, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """The loss of one task; a label that does not fit its head is an error naming the task."""
@@ -174,7 +191,9 @@ class MultiTaskModel(BaseModel):
             losses = forward(**data, mode='loss')
         objective, log_vars = self.parse_losses(losses)
         task_losses = {t: losses[f'loss_{t}'] for t in self.task_names if f'loss_{t}' in losses}
-        self.balancer.update(task_losses, objective, self.shared_parameters, optim_wrapper)
+        self.balancer.update(task_losses, objective, self.shared_parameters, optim_wrapper,
+                             representation=self.__dict__.pop('_step_representation', None),
+                             sample_losses=self.__dict__.pop('_step_sample_losses', None))
         return log_vars
 
     @property
@@ -213,6 +232,12 @@ class MultiTaskModel(BaseModel):
         single = backbone['single_task'] + extra
         return {'total': total, **{f'task/{t}': backbone['tasks'][t] + heads[t] for t in self.task_names},
                 'single_task_total': single, 'ratio_to_single_task': total / single}
+
+
+def shared_representation(feats: dict[str, torch.Tensor]) -> torch.Tensor | None:
+    """The one feature tensor every task's head reads (a shared backbone pass), or None when tasks have their own."""
+    tensors = list(feats.values())
+    return tensors[0] if tensors and all(f is tensors[0] for f in tensors) else None
 
 
 def validate_tasks(tasks: dict[str, dict]) -> dict[str, dict]:

@@ -43,13 +43,24 @@ class BaseBalancer(nn.Module):
     def current_weights(self) -> dict[str, float]:
         raise NotImplementedError
 
+    #: whether :meth:`update` needs the shared representation the heads read (see ``GradientBalancer``)
+    needs_representation: bool = False
+    #: independent parts of every batch whose task losses :meth:`update` needs (1: none; MoDo, SDMGrad: 3)
+    loss_samples: int = 1
+
     def update(self, task_losses: dict[str, torch.Tensor], objective: torch.Tensor,
-               shared_parameters: Callable[[], Sequence[nn.Parameter]], optim_wrapper) -> None:
+               shared_parameters: Callable[[], Sequence[nn.Parameter]], optim_wrapper,
+               representation: torch.Tensor | None = None,
+               sample_losses: list[dict[str, torch.Tensor]] | None = None) -> None:
         """One optimisation step of the objective ``forward`` returned (backward, step, zero the gradients).
 
         The optimiser wrapper scales the loss (gradient accumulation, an AMP loss scaler) and decides
-        when to step. ``task_losses`` and ``shared_parameters`` (a function listing the shared
-        parameters, so a loss-level step does not build the list) are for gradient-level balancers.
+        when to step. ``task_losses``, ``shared_parameters`` (a function listing the shared
+        parameters, so a loss-level step does not build the list) and ``representation`` (the
+        features every task's head reads, when the backbone gives all tasks one, and only when
+        :attr:`needs_representation`) and ``sample_losses`` (the task losses of each of
+        :attr:`loss_samples` disjoint parts of the batch, when more than one) are for gradient-level
+        balancers.
         """
         optim_wrapper.update_params(objective)
 

@@ -1,4 +1,4 @@
-"""The step of balancers that combine per-task gradients of the shared parameters."""
+"""The step of balancers that combine per-task gradients of the shared parameters or representation."""
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -8,49 +8,187 @@ from torch import nn
 
 from .base import BaseBalancer
 
+GRADIENT_TARGETS = ('parameters', 'representation')
+
 
 class GradientBalancer(BaseBalancer):
-    """A balancer that combines every task's gradient of the shared parameters (PCGrad, GradNorm, ...).
+    """A balancer that combines every task's gradient (PCGrad, MGDA, GradNorm, ...).
 
-    Subclasses implement :meth:`shared_gradients` (and may override
-    :meth:`gradient_losses`); :meth:`update` collects the per-task gradients,
-    averages them over the processes of a distributed run *before* they are
-    combined (so every process combines the gradients of the global batch), and
-    gives the combination to the shared parameters. The other parameters get the
-    gradient of the objective.
+    **With respect to what** (``gradients``):
+
+    - ``'parameters'`` (default): every task's gradient of the parameters *shared in this step*. Of
+      the backbone's ``shared_parameters()``, those that at least two of the step's tasks reach
+      (a gradient that is not zero after the average over processes): with a learned-sharing policy
+      a unit that only one task uses in this step (a block AdaShare's other tasks skip, a DAG edge
+      of one task) is that task's own and gets the objective's gradient, as the heads do.
+      Subclasses implement :meth:`shared_gradients`.
+    - ``'representation'``: the gradients of the shared representation the heads read (the
+      features every task gets from one backbone pass; MGDA-UB, Sener & Koltun 2018, Sec. 3.3),
+      far cheaper for a large backbone: one backward through each head. Only for a balancer whose
+      combination is a weighting computed from the Gramian of the task gradients
+      (:meth:`gramian_weights`); the shared parameters get the gradient of ``Σ_k w_k λ_k L_k``. In
+      a distributed run the Gramian is the global batch's: the processes' Gramians are summed
+      (each scaled by 1/world², as the global loss is the mean of the processes' losses).
+
+    :meth:`update` takes the per-task gradients, averages them over the processes of a distributed
+    run *before* they are combined (so every process combines the gradients of the global batch)
+    and gives the combination to the shared parameters. The other parameters get the gradient of
+    the objective.
+
+    Args:
+        task_names: the tasks.
+        task_weights: static weights λ_k. Defaults to 1.
+        gradients: ``'parameters'`` or ``'representation'``. Defaults to 'parameters'.
     """
 
     gradient_level = True
 
+    def __init__(self, task_names: Sequence[str], task_weights: dict[str, float] | None = None,
+                 gradients: str = 'parameters'):
+        super().__init__(task_names, task_weights)
+        if gradients not in GRADIENT_TARGETS:
+            raise ValueError(f'{type(self).__name__}: gradients must be one of {GRADIENT_TARGETS}, got {gradients!r}')
+        if gradients == 'representation' and not self.weighs_by_gramian():
+            raise ValueError(f"{type(self).__name__}: gradients='representation' needs a balancer whose combination "
+                             'is a weighting computed from the Gramian of the task gradients, and this one is not; '
+                             "use gradients='parameters'")
+        if gradients == 'representation' and self.loss_samples > 1:
+            raise ValueError(f"{type(self).__name__}: gradients='representation' is not available to a balancer that "
+                             f'needs {self.loss_samples} independent parts of the batch; use gradients=\'parameters\'')
+        self.gradients = gradients
+
+    @property
+    def needs_representation(self) -> bool:
+        return self.gradients == 'representation'
+
+    def weighs_by_gramian(self) -> bool:
+        """Whether :meth:`gramian_weights` is implemented (the combination is ``Σ_k w_k g_k``, ``w`` from ``G``)."""
+        return type(self).gramian_weights is not GradientBalancer.gramian_weights
+
+    def gramian_weights(self, gramian: torch.Tensor, tasks: Sequence[str]) -> torch.Tensor:
+        """The task weights ``w`` (K) from the Gramian ``G = J Jᵀ`` (K × K) of the tasks' gradients, in ``tasks``' order."""
+        raise NotImplementedError
+
     def update(self, task_losses: dict[str, torch.Tensor], objective: torch.Tensor,
-               shared_parameters: Callable[[], Sequence[nn.Parameter]], optim_wrapper) -> None:
+               shared_parameters: Callable[[], Sequence[nn.Parameter]], optim_wrapper,
+               representation: torch.Tensor | None = None,
+               sample_losses: list[dict[str, torch.Tensor]] | None = None) -> None:
         """One step with the combination of per-task gradients on the shared parameters.
 
-        Every task's gradient of the shared parameters is taken separately (scaled as the wrapper
-        scales the objective: gradient accumulation, an AMP loss scaler), averaged over processes and
-        combined by :meth:`shared_gradients`; the other parameters get the objective's gradient. With
-        accumulation the combined gradient adds to what earlier micro-steps accumulated.
+        Every task's gradient is taken separately (scaled as the wrapper scales the objective:
+        gradient accumulation, an AMP loss scaler), averaged over processes and combined; the other
+        parameters get the objective's gradient. With accumulation the combined gradient adds to what
+        earlier micro-steps accumulated.
         """
         shared = [p for p in shared_parameters() if p.requires_grad]
-        scaler = getattr(optim_wrapper, 'loss_scaler', None)
-        combined = []
-        if shared:
-            grads = {}
-            for task, loss in self.gradient_losses(task_losses).items():
-                loss = optim_wrapper.scale_loss(loss)
-                if scaler is not None:
-                    loss = scaler.scale(loss)
-                got = torch.autograd.grad(loss, shared, retain_graph=True, allow_unused=True)
-                grads[task] = [torch.zeros_like(p) if g is None else g for g, p in zip(got, shared)]
-            average_over_processes(grads)
-            combined = self.shared_gradients(grads)
-        before = [None if p.grad is None else p.grad.clone() for p in shared]
+        losses = {t: self._scaled(loss, optim_wrapper) for t, loss in self.gradient_losses(task_losses).items()}
+        combined = {}
+        if shared and losses:
+            if self.gradients == 'representation':
+                combined = self._representation_step(losses, shared, representation)
+            elif self.loss_samples > 1:
+                combined = self._sampled_parameter_step(sample_losses, shared, optim_wrapper)
+            else:
+                combined = self._parameter_step(losses, shared)
+        before = {i: shared[i].grad.clone() for i in combined if shared[i].grad is not None}
         optim_wrapper.backward(optim_wrapper.scale_loss(objective))
-        for p, g, old in zip(shared, combined, before):
-            p.grad = g.to(p.dtype) if old is None else old + g.to(p.dtype)
+        for i, g in combined.items():
+            p = shared[i]
+            p.grad = g.to(p.dtype) if i not in before else before[i] + g.to(p.dtype)
         if optim_wrapper.should_update():
             optim_wrapper.step()
             optim_wrapper.zero_grad()
+
+    @staticmethod
+    def _scaled(loss: torch.Tensor, optim_wrapper) -> torch.Tensor:
+        loss = optim_wrapper.scale_loss(loss)
+        scaler = getattr(optim_wrapper, 'loss_scaler', None)
+        return loss if scaler is None else scaler.scale(loss)
+
+    def _parameter_step(self, losses: dict[str, torch.Tensor], shared: list[nn.Parameter]
+                        ) -> dict[int, torch.Tensor]:
+        """``{index into shared: combined gradient}`` over the parameters shared in this step."""
+        grads = task_gradients(losses, shared)
+        in_step = shared_in_step([grads])
+        if not in_step:
+            return {}
+        combined = self.shared_gradients({t: [grads[t][i] for i in in_step] for t in grads})
+        return dict(zip(in_step, combined))
+
+    def _sampled_parameter_step(self, sample_losses: list[dict[str, torch.Tensor]] | None,
+                                shared: list[nn.Parameter], optim_wrapper) -> dict[int, torch.Tensor]:
+        """As :meth:`_parameter_step`, from the task gradients of each of :attr:`loss_samples` parts of the batch."""
+        if sample_losses is None or len(sample_losses) != self.loss_samples:
+            got = 'none' if sample_losses is None else len(sample_losses)
+            raise ValueError(f'{type(self).__name__}: needs the task losses of {self.loss_samples} independent parts '
+                             f'of the batch (sample_losses), got {got}')
+        samples = [task_gradients({t: self._scaled(loss, optim_wrapper) for t, loss in
+                                   self.gradient_losses(part).items()}, shared) for part in sample_losses]
+        in_step = shared_in_step(samples)
+        if not in_step:
+            return {}
+        combined = self.combine_samples([{t: [grads[t][i] for i in in_step] for t in grads} for grads in samples])
+        return dict(zip(in_step, combined))
+
+    def combine_samples(self, samples: list[dict[str, list[torch.Tensor]]]) -> list[torch.Tensor]:
+        """Combine the task gradients of :attr:`loss_samples` independent parts of the batch (MoDo, SDMGrad)."""
+        raise NotImplementedError(f'{type(self).__name__} sets loss_samples > 1 but does not implement combine_samples')
+
+    def _representation_step(self, losses: dict[str, torch.Tensor], shared: list[nn.Parameter],
+                             representation: torch.Tensor | None) -> dict[int, torch.Tensor]:
+        """The gradient of ``Σ_k w_k λ_k L_k`` with ``w`` from the Gramian of the representation's task gradients."""
+        if representation is None or not representation.requires_grad:
+            raise ValueError(f"{type(self).__name__}: gradients='representation' needs one representation that "
+                             "every task's head reads, and this backbone gives the tasks their own features; use "
+                             "gradients='parameters'")
+        tasks = list(losses)
+        rows = []
+        for task in tasks:
+            got, = torch.autograd.grad(losses[task], representation, retain_graph=True, allow_unused=True)
+            rows.append(torch.zeros(representation.numel(), dtype=representation.dtype, device=representation.device)
+                        if got is None else got.reshape(-1))
+        jacobian = torch.stack(rows).double()
+        gramian = jacobian @ jacobian.T
+        world = sum_over_processes(gramian)
+        gramian /= world * world
+        weights = self.gramian_weights(gramian, tasks).to(representation.dtype)
+        self.record_weights(dict(zip(tasks, weights.tolist())))
+        weighted = sum(w * losses[t] for w, t in zip(weights, tasks))
+        got = torch.autograd.grad(weighted, shared, retain_graph=True, allow_unused=True)
+        grads = {'combined': [torch.zeros_like(p) if g is None else g for g, p in zip(got, shared)]}
+        average_over_processes(grads)
+        return dict(enumerate(grads['combined']))
+
+    def record_weights(self, weights: dict[str, float]) -> None:
+        """Keep the row weights ``w_k`` a combination used, for :meth:`current_weights` (a no-op by default)."""
+
+
+def task_gradients(losses: dict[str, torch.Tensor], shared: list[nn.Parameter]) -> dict[str, list[torch.Tensor]]:
+    """``{task: [gradient of each shared parameter]}`` (zeros where a loss does not reach), averaged over processes."""
+    grads = {}
+    for task, loss in losses.items():
+        got = torch.autograd.grad(loss, shared, retain_graph=True, allow_unused=True)
+        grads[task] = [torch.zeros_like(p) if g is None else g for g, p in zip(got, shared)]
+    average_over_processes(grads)
+    return grads
+
+
+def shared_in_step(samples: list[dict[str, list[torch.Tensor]]]) -> list[int]:
+    """Indices of the parameters not reached by exactly one task (over all samples); a zero column changes nothing."""
+    tasks = list(samples[0])
+    reached = torch.stack([torch.stack([torch.stack([g.ne(0).any() for g in grads[t]]) for grads in samples]).any(0)
+                           for t in tasks]).sum(0).tolist()
+    return [i for i, n in enumerate(reached) if n != 1]
+
+
+def sum_over_processes(tensor: torch.Tensor) -> int:
+    """Sum ``tensor`` over the processes of a distributed run, in place; returns the number of processes."""
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        return 1
+    world = torch.distributed.get_world_size()
+    if world > 1:
+        torch.distributed.all_reduce(tensor)
+    return world
 
 
 def average_over_processes(grads: dict[str, list[torch.Tensor]]) -> None:

@@ -1,0 +1,181 @@
+"""The gradient-level step: the parameters shared in the step, and gradients of the shared representation."""
+import pytest
+import torch
+from mmengine.optim import OptimWrapper
+from torch import nn
+
+from mtlreg.models import MultiTaskModel
+from mtlreg.models.balancers.gradient_balancer import GradientBalancer
+
+
+class RecordingSum(GradientBalancer):
+    """Sums the task gradients and keeps what it was given."""
+
+    def forward(self, losses):
+        return sum(self.task_weights[t] * loss for t, loss in losses.items())
+
+    def shared_gradients(self, task_gradients):
+        self.given = {t: [g.clone() for g in grads] for t, grads in task_gradients.items()}
+        return [sum(grads[i] for grads in task_gradients.values()) * 10 for i in range(len(task_gradients['a']))]
+
+    def current_weights(self):
+        return dict(self.task_weights)
+
+
+class InverseNormWeights(GradientBalancer):
+    """``w_k ∝ 1 / ‖g_k‖²`` (summing to 1), from the Gramian's diagonal: a weighting the test can compute by hand."""
+
+    def forward(self, losses):
+        return sum(losses.values())
+
+    def gramian_weights(self, gramian, tasks):
+        self.gramian = gramian.clone()
+        inverse = 1.0 / gramian.diagonal()
+        return inverse / inverse.sum()
+
+    def current_weights(self):
+        return {t: 1.0 for t in self.task_names}
+
+
+def _recording_wrapper(params):
+    wrapper = OptimWrapper(torch.optim.SGD(params, lr=0.0))
+    step, seen = wrapper.step, {}
+
+    def record_then_step(**kwargs):
+        seen['grads'] = [None if p.grad is None else p.grad.clone() for p in params]
+        step(**kwargs)
+    wrapper.step = record_then_step
+    return wrapper, seen
+
+
+def test_only_parameters_two_tasks_reach_are_combined_the_others_get_the_objective_gradient():
+    # L_a = 2·(x·p) + 3·q, L_b = (y·p): p is shared, q is task a's alone (b's gradient of it is zero)
+    p, q = nn.Parameter(torch.tensor([1.0, 2.0])), nn.Parameter(torch.tensor(5.0))
+    x, y = torch.tensor([1.0, -1.0]), torch.tensor([4.0, 0.5])
+    balancer = RecordingSum(['a', 'b'])
+    losses = {'a': 2 * (x @ p) + 3 * q, 'b': y @ p + 0 * q}
+    wrapper, seen = _recording_wrapper([p, q])
+    balancer.update(losses, balancer(losses), lambda: [p, q], wrapper)
+    assert [len(g) for g in balancer.given.values()] == [1, 1]  # only p
+    torch.testing.assert_close(balancer.given['a'][0], 2 * x)
+    torch.testing.assert_close(balancer.given['b'][0], y)
+    torch.testing.assert_close(seen['grads'][0], 10 * (2 * x + y))  # the combination (×10 marks it)
+    torch.testing.assert_close(seen['grads'][1], torch.tensor(3.0))  # the objective's gradient
+
+
+def test_a_block_one_task_skips_is_the_other_tasks_own_in_that_step():
+    torch.manual_seed(0)
+    head = dict(type='DenseRegressionHead', channels=4, dropout=0.0)
+    tasks = {t: dict(head=head, loss=dict(type='MaskedL1Loss')) for t in ('a', 'b')}
+    mask = [[1] * 8, [1] * 7 + [0]]  # task b skips the last block
+    model = MultiTaskModel(dict(type='DilatedResNet', width_multiplier=0.0625), tasks,
+                           policy=dict(type='FixedMaskPolicy', mask=mask))
+    for module in model.modules():  # no zero-initialised norm: every parameter gets a gradient
+        if isinstance(module, nn.BatchNorm2d):
+            nn.init.uniform_(module.weight, 0.5, 1.5)
+    model.balancer = RecordingSum(['a', 'b'])
+    data = dict(inputs=torch.randn(2, 3, 16, 16), data_samples={t: torch.rand(2, 1, 16, 16) + 0.1 for t in 'ab'})
+    shared = model.shared_parameters()
+    last = {id(p) for p in model.backbone.get_submodule(model.backbone.unit_names()[-1]).parameters()}
+    losses = model(**data, mode='loss')
+    own_a = torch.autograd.grad(losses['loss_a'], [p for p in shared if id(p) in last], retain_graph=True)
+    wrapper, seen = _recording_wrapper(shared)
+    model.train_step(data, wrapper)
+    combined = [p for p in shared if id(p) not in last]
+    assert len(balancer_given := model.balancer.given['a']) == len(combined) > 0
+    assert [g.shape for g in balancer_given] == [p.shape for p in combined]
+    grads = dict(zip(map(id, shared), seen['grads']))
+    for p, g in zip([p for p in shared if id(p) in last], own_a):
+        torch.testing.assert_close(grads[id(p)], g)  # task a's own gradient, not ×10
+
+
+def test_representation_gradients_weigh_the_losses_by_the_gramian_of_the_feature_gradients():
+    torch.manual_seed(0)
+    head = dict(type='DenseRegressionHead', channels=4, dropout=0.0)
+    tasks = {t: dict(head=head, loss=dict(type='MaskedL1Loss')) for t in ('a', 'b')}
+    model = MultiTaskModel(dict(type='DilatedResNet', width_multiplier=0.0625), tasks)
+    model.balancer = InverseNormWeights(['a', 'b'], gradients='representation')
+    data = dict(inputs=torch.randn(2, 3, 16, 16), data_samples={t: torch.rand(2, 1, 16, 16) + 0.1 for t in 'ab'})
+    shared = model.shared_parameters()
+    feats = model.extract_features(data['inputs'], ['a', 'b'])
+    assert feats['a'] is feats['b']
+    outs = model._head_outputs(feats, (16, 16))
+    losses = {t: model.losses[t](outs[t], data['data_samples'][t]) for t in 'ab'}
+    rows = torch.stack([torch.autograd.grad(losses[t], feats['a'], retain_graph=True)[0].reshape(-1) for t in 'ab'])
+    norms = (rows.double() ** 2).sum(1)
+    w = (1 / norms) / (1 / norms).sum()
+    expected = torch.autograd.grad(w[0].float() * losses['a'] + w[1].float() * losses['b'], shared)
+    wrapper, seen = _recording_wrapper(shared)
+    model.train_step(data, wrapper)
+    torch.testing.assert_close(model.balancer.gramian.diagonal(), norms)
+    for got, want in zip(seen['grads'], expected):
+        torch.testing.assert_close(got, want, atol=1e-6, rtol=1e-5)
+
+
+def test_representation_gradients_need_a_gramian_weighting_and_one_shared_representation():
+    with pytest.raises(ValueError, match=r"RecordingSum: gradients='representation' needs a balancer whose "
+                                         r'combination is a weighting computed from the Gramian'):
+        RecordingSum(['a', 'b'], gradients='representation')
+    with pytest.raises(ValueError, match=r"gradients must be one of \('parameters', 'representation'\), got 'rep'"):
+        RecordingSum(['a', 'b'], gradients='rep')
+    balancer = InverseNormWeights(['a', 'b'], gradients='representation')
+    p = nn.Parameter(torch.ones(2))
+    losses = {'a': p.sum(), 'b': (2 * p).sum()}
+    with pytest.raises(ValueError, match="InverseNormWeights: gradients='representation' needs one representation "
+                                         "that every task's head reads"):
+        balancer.update(losses, balancer(losses), lambda: [p], OptimWrapper(torch.optim.SGD([p], lr=0.0)))
+
+
+class RecordingSamples(GradientBalancer):
+    """Needs three independent parts of the batch; returns the third part's summed task gradients."""
+
+    loss_samples = 3
+
+    def forward(self, losses):
+        return sum(losses.values())
+
+    def combine_samples(self, samples):
+        self.given = samples
+        return [sum(grads[i] for grads in samples[2].values()) for i in range(len(samples[2]['a']))]
+
+    def current_weights(self):
+        return {t: 1.0 for t in self.task_names}
+
+
+def _two_task_model():
+    torch.manual_seed(0)
+    tasks = {t: dict(head=dict(type='DenseRegressionHead', channels=4, dropout=0.0), loss=dict(type='MaskedL1Loss'))
+             for t in ('a', 'b')}
+    model = MultiTaskModel(dict(type='DilatedResNet', width_multiplier=0.0625), tasks)
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            module.eval()  # per-sample statistics: a part's loss is the same in or out of the batch
+    return model
+
+
+def test_a_balancer_needing_independent_samples_gets_the_gradients_of_disjoint_parts_of_the_batch():
+    model = _two_task_model()
+    model.balancer = RecordingSamples(['a', 'b'])
+    data = dict(inputs=torch.randn(4, 3, 16, 16), data_samples={t: torch.rand(4, 1, 16, 16) + 0.1 for t in 'ab'})
+    shared = model.shared_parameters()
+    outs = model.task_outputs(data['inputs'])
+    parts = [[0, 1], [2], [3]]  # four samples in three parts
+    expected = [{t: torch.autograd.grad(model.losses[t](outs[t][p], data['data_samples'][t][p]), shared,
+                                        retain_graph=True) for t in 'ab'} for p in parts]
+    wrapper, seen = _recording_wrapper(shared)
+    model.train_step(data, wrapper)
+    for got, want in zip(model.balancer.given, expected):
+        for t in 'ab':
+            for g, w in zip(got[t], want[t]):
+                torch.testing.assert_close(g, w, atol=1e-6, rtol=1e-5)
+    for g, a, b in zip(seen['grads'], expected[2]['a'], expected[2]['b']):
+        torch.testing.assert_close(g, a + b, atol=1e-6, rtol=1e-5)
+
+
+def test_a_batch_smaller_than_the_samples_needed_is_an_error_naming_the_balancer():
+    model = _two_task_model()
+    model.balancer = RecordingSamples(['a', 'b'])
+    data = dict(inputs=torch.randn(2, 3, 16, 16), data_samples={t: torch.rand(2, 1, 16, 16) + 0.1 for t in 'ab'})
+    with pytest.raises(ValueError, match='RecordingSamples needs 3 independent parts of every batch, and the batch '
+                                         'has 2 samples; raise the batch size to at least 3'):
+        model.train_step(data, OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0)))
