@@ -76,6 +76,25 @@ class BaseBalancer(nn.Module):
         """
         raise NotImplementedError
 
+    def global_losses(self, losses: dict[str, torch.Tensor]) -> dict[str, float]:
+        """The detached task losses averaged over the processes of a distributed run that have them.
+
+        A balancer that keeps statistics of the losses (DWA's epoch means, FAMO's and STCH's loss history, ...)
+        must keep those of the global batch, or every process would weigh the tasks differently and the
+        averaged gradient would follow none of them. Every process must call it in the same step (a collective).
+        """
+        values = torch.zeros(2, len(self.task_names), dtype=torch.float64)
+        for t, loss in losses.items():
+            k = self.task_names.index(t)
+            values[0, k], values[1, k] = float(loss.detach()), 1.0
+        if torch.distributed.is_available() and torch.distributed.is_initialized() \
+                and torch.distributed.get_world_size() > 1:
+            device = 'cuda' if torch.distributed.get_backend() == 'nccl' else 'cpu'
+            values = values.to(device)
+            torch.distributed.all_reduce(values)
+            values = values.cpu()
+        return {t: float(values[0, k] / values[1, k]) for k, t in enumerate(self.task_names) if values[1, k] > 0}
+
     def check_tasks(self, losses: dict[str, torch.Tensor]) -> None:
         """Raise naming the tasks the balancer does not know."""
         unknown = [t for t in losses if t not in self.task_weights]

@@ -19,7 +19,8 @@ class DWABalancer(BaseBalancer):
     means of the last two complete windows, and are 1 during the first two
     windows (as the paper's first two epochs). The objective is
     ``Σ_k λ_k w_k L_k``. A task absent from a window (per-task batches) keeps
-    ratio 1. The running sums are buffers, so a resumed run continues exactly.
+    ratio 1. The running sums are buffers, so a resumed run continues exactly. In a distributed run
+    the losses are averaged over the processes first, so every process computes the same weights.
 
     Args:
         task_names: the tasks.
@@ -49,9 +50,9 @@ class DWABalancer(BaseBalancer):
         total = sum(self.task_weights[t] * float(self.weights[self.task_names.index(t)]) * loss
                     for t, loss in losses.items())
         if self.training:
-            for t, loss in losses.items():
+            for t, loss in self.global_losses(losses).items():  # the global batch's, in a distributed run
                 k = self.task_names.index(t)
-                self.loss_sums[k] += float(loss.detach())
+                self.loss_sums[k] += loss
                 self.loss_counts[k] += 1
             self.steps += 1
             if int(self.steps) == self.window:
