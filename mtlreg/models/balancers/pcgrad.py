@@ -21,19 +21,33 @@ def project_conflicting(gradients: list[torch.Tensor], order: Sequence[Sequence[
     along ``g_j`` is removed: ``g_i^PC −= (g_i^PC · g_j) / ‖g_j‖² · g_j``.
     Projections use the original ``g_j``, as the paper's algorithm.
     """
+    return projection_coefficients(gradients, order, generator) @ torch.stack(gradients)
+
+
+def projection_coefficients(gradients: list[torch.Tensor], order: Sequence[Sequence[int]] | None = None,
+                            generator: torch.Generator | None = None) -> torch.Tensor:
+    """The coefficients ``c`` (K) with ``Σ_i g_i^PC = Σ_j c_j g_j``: PCGrad as a weighting of the task gradients.
+
+    Every projection subtracts a multiple of an original ``g_j``, so each ``g_i^PC`` stays a linear
+    combination ``Σ_j a_ij g_j`` (``a_i`` starts as the unit vector ``e_i``); the update's coefficients are
+    ``c = Σ_i a_i``. The dot products ``g_i^PC · g_j = a_i · (G e_j)`` come from the Gramian ``G``.
+    """
     k = len(gradients)
     if order is None:
         order = [[j for j in torch.randperm(k, generator=generator).tolist() if j != i] for i in range(k)]
-    combined = torch.zeros_like(gradients[0])
+    stacked = torch.stack(gradients)
+    gramian = stacked @ stacked.T
+    coefficients = torch.zeros(k, dtype=stacked.dtype)
     for i in range(k):
-        g = gradients[i].clone()
+        a = torch.zeros(k, dtype=stacked.dtype)
+        a[i] = 1.0
         for j in order[i]:
-            dot = torch.dot(g, gradients[j])
-            norm = torch.dot(gradients[j], gradients[j])
+            dot = a @ gramian[:, j]
+            norm = gramian[j, j]
             if dot < 0 and norm > 0:
-                g -= dot / norm * gradients[j]
-        combined += g
-    return combined
+                a[j] -= dot / norm
+        coefficients += a
+    return coefficients
 
 
 @BALANCERS.register_module()
@@ -47,7 +61,9 @@ class PCGradBalancer(GradientBalancer):
     in the paper. In a distributed run each task gradient is averaged over
     the processes before the projection, so every process takes the same step.
     The random order of projections comes from ``seed`` and the step count (a
-    buffer): identical on every process and after a resume.
+    buffer): identical on every process and after a resume. The logged weights are the effective
+    ones: PCGrad's update is ``Σ_j c_j g_j`` (:func:`projection_coefficients`), and task j's loss
+    effectively got ``c_j λ_j``.
 
     Args:
         task_names: the tasks.
@@ -59,6 +75,7 @@ class PCGradBalancer(GradientBalancer):
         super().__init__(task_names, task_weights)
         self.seed = seed
         self.register_buffer('steps', torch.tensor(0))
+        self._weights = dict(self.task_weights)
 
     def forward(self, losses: dict[str, torch.Tensor]) -> torch.Tensor:
         self.check_tasks(losses)
@@ -70,8 +87,10 @@ class PCGradBalancer(GradientBalancer):
         flat = [torch.cat([g.reshape(-1) for g in task_gradients[t]]) for t in tasks]
         generator = torch.Generator().manual_seed(self.seed * 1000003 + int(self.steps))
         self.steps += 1
-        combined = project_conflicting(flat, generator=generator)
+        coefficients = projection_coefficients(flat, generator=generator)
+        combined = coefficients.to(flat[0].dtype) @ torch.stack(flat)
+        self._weights = {t: float(coefficients[k]) * self.task_weights[t] for k, t in enumerate(tasks)}
         return [chunk.view(shape) for chunk, shape in zip(torch.split(combined, [s.numel() for s in shapes]), shapes)]
 
     def current_weights(self) -> dict[str, float]:
-        return dict(self.task_weights)
+        return dict(self._weights)

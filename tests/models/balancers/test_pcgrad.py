@@ -56,3 +56,15 @@ def test_pcgrad_runs_under_bfloat16_autocast():
                            wrapper)
     assert torch.isfinite(log['loss'])
     assert any(not torch.equal(b, p) for b, p in zip(before, model.shared_parameters()))
+
+
+def test_pcgrad_logs_the_effective_weights_of_its_update():
+    # g_a = (−4, 1, 1), g_b = (6, 1, 1): g_a·g_b = −22, ‖g_a‖² = 18, ‖g_b‖² = 38
+    # g_a^PC = g_a + 22/38 g_b, g_b^PC = g_b + 22/18 g_a: the update is (1 + 22/18) g_a + (1 + 22/38) g_b
+    from tests.models.balancers.two_gradients import G_A, G_B, aggregate
+    d, weights = aggregate('PCGradBalancer', task_weights={'a': 1.0, 'b': 2.0})
+    torch.testing.assert_close(d, (1 + 22 / 18) * G_A + (1 + 22 / 38) * G_B)
+    assert weights == pytest.approx({'a': 1 + 22 / 18, 'b': 2 * (1 + 22 / 38)})
+    # no conflict: the plain sum, weights λ
+    d, weights = aggregate('PCGradBalancer', torch.tensor([1.0, 0.0, 0.0]), torch.tensor([1.0, 1.0, 0.0]))
+    assert d.tolist() == [2.0, 1.0, 0.0] and weights == {'a': 1.0, 'b': 1.0}
