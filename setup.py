@@ -9,5 +9,6 @@ def read_requirements(path):
 setup(
     packages=find_packages(include=['mtlreg', 'mtlreg.*']),
     install_requires=read_requirements('requirements/runtime.txt'),
-    extras_require={'tests': read_requirements('requirements/tests.txt')},
+    extras_require={'tests': read_requirements('requirements/tests.txt'),
+                    'solvers': read_requirements('requirements/solvers.txt')},
 )

@@ -125,7 +125,7 @@ class MultiTaskModel(BaseModel):
         if self.balancer.loss_samples > 1 and self.training:
             self._step_sample_losses = self._sample_losses(outputs, data_samples, self.balancer.loss_samples)
         total = self.balancer(task_losses)
-        regularizers = self.policy.regularizers()
+        regularizers = {**self.policy.regularizers(), **self.backbone.regularizers()}
         for value in regularizers.values():
             total = total + value
         log = OrderedDict(loss=total)
@@ -194,6 +194,9 @@ class MultiTaskModel(BaseModel):
         self.balancer.update(task_losses, objective, self.shared_parameters, optim_wrapper,
                              representation=self.__dict__.pop('_step_representation', None),
                              sample_losses=self.__dict__.pop('_step_sample_losses', None))
+        # a gradient-level balancer knows its (effective) weights only after combining the gradients
+        log_vars.update((f'weight_{t}', torch.tensor(w)) for t, w in self.balancer.current_weights().items()
+                        if t in task_losses)
         return log_vars
 
     @property

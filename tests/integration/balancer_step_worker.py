@@ -24,9 +24,13 @@ FAMILIES = {
     'dwa': dict(balancer=dict(type='DWABalancer', window=1)),  # statistics of the losses
     'pcgrad': dict(balancer=dict(type='PCGradBalancer')),  # per-task gradients of the parameters
     'upgrad': dict(balancer=dict(type='UPGradBalancer')),  # the Jacobian to an aggregator
-    # 'mgda-representation': dict(balancer=dict(type='MGDABalancer', gradients='representation')),
+    'mgda-representation': dict(balancer=dict(type='MGDABalancer', gradients='representation')),
     'adashare-search-mgda': dict(balancer=dict(type='MGDABalancer'), policy=dict(type='AdaSharePolicy')),
+    'modo-three-parts': dict(balancer=dict(type='MoDoBalancer', gamma=0.05, samples=3)),  # parts of the batch
 }
+
+#: the processes the single-process run stands for (its batch is laid out as theirs together)
+WORLD = 2
 
 
 def build(family: str) -> MultiTaskModel:
@@ -43,12 +47,23 @@ def build(family: str) -> MultiTaskModel:
     return model
 
 
-def batch(step: int, rank: int, world: int) -> dict:
+def batch(step: int, rank: int, world: int, parts: int = 1) -> dict:
+    """Process ``rank``'s share of the step's batch (all of it for ``world=1``).
+
+    A balancer that needs ``parts`` independent parts of the batch takes part s of every process's batch
+    as the global part s; the single-process batch is ordered so that its own parts are those unions.
+    """
     generator = torch.Generator().manual_seed(100 + step)
     inputs = torch.randn(BATCH, 3, 16, 16, generator=generator)
     labels = {t: torch.rand(BATCH, 1, 16, 16, generator=generator) + 0.1 for t in 'ab'}
-    part = slice(rank * BATCH // world, (rank + 1) * BATCH // world)
-    return dict(inputs=inputs[part], data_samples={t: v[part] for t, v in labels.items()})
+    local = BATCH // WORLD
+    if world == 1:
+        per_part = local // parts
+        index = torch.tensor([r * local + s * per_part + i for s in range(parts) for r in range(WORLD)
+                              for i in range(per_part)])
+    else:
+        index = torch.arange(rank * local, (rank + 1) * local)
+    return dict(inputs=inputs[index], data_samples={t: v[index] for t, v in labels.items()})
 
 
 def main(out_dir: str, families: str) -> None:
@@ -67,9 +82,10 @@ def main(out_dir: str, families: str) -> None:
         weights = []
         for step in range(STEPS):
             torch.manual_seed(1000 + step)  # the policy's sampling: the same draws on every process
-            runner.train_step(batch(step, rank, world), wrapper)
+            runner.train_step(batch(step, rank, world, model.balancer.loss_samples), wrapper)
             weights.append(model.balancer.current_weights())
-        torch.save({'parameters': {k: v.detach().clone() for k, v in model.state_dict().items()}, 'weights': weights},
+        torch.save({'parameters': {k: v.detach().clone() for k, v in model.state_dict().items()
+                                   if isinstance(v, torch.Tensor)}, 'weights': weights},
                    os.path.join(out_dir, f'{family}_world{world}_rank{rank}.pt'))
 
 

@@ -26,7 +26,7 @@ class GatedBackbone(nn.Module):
     output_stride: int = 1
     #: What the units are, for the policies that can drive this backbone (``BasePolicy.drives``):
     #: ``'blocks'`` (a sequence of skippable blocks), ``'components'`` (modular layers), ``'links'``
-    #: (the links of a DAG).
+    #: (the links of a DAG), ``'branches'`` (the nodes of a tree of branches).
     unit_kind: str = 'blocks'
     #: Whether every unit of every instance can be skipped (gate 0); see :meth:`skippable_units`.
     units_always_skippable: bool = True
@@ -85,6 +85,10 @@ class GatedBackbone(nn.Module):
                 if shareable:
                     passes.append((gates, feats[t]))
         return feats
+
+    def regularizers(self) -> dict[str, torch.Tensor]:
+        """Terms the backbone adds to the objective, from its latest training forward pass (none by default)."""
+        return {}
 
     def compact_executor(self, policy) -> nn.Module | None:
         """The compiled compact network of the policy's fixed discrete structure (on this backbone's modules).

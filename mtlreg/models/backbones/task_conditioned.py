@@ -52,6 +52,10 @@ class TaskConditionedBackbone(nn.Module):
                              f'but the policy gives tasks {gated} gates; use SharedBottomPolicy')
         return self(x, tasks=tasks)
 
+    def regularizers(self) -> dict[str, torch.Tensor]:
+        """Terms the backbone adds to the objective, from its latest training forward pass (none by default)."""
+        return {}
+
     def parameter_counts(self, policy, task_names: Sequence[str]) -> dict:
         """Backbone parameters: ``total``, ``tasks`` (on each task's path), ``single_task`` (K single-task networks)."""
         return {'total': count([self]), 'tasks': {t: self.task_parameter_count(t) for t in task_names},

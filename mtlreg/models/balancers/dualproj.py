@@ -19,9 +19,11 @@ class DualProjBalancer(JacobianBalancer):
         task_names: the tasks.
         task_weights: static weights λ_k (scale each task's gradient). Defaults to 1.
         pref_vector: the weights ``p`` of the mean, in task order. Defaults to 1/K each.
+        gradients: ``'parameters'`` or ``'representation'`` (see ``GradientBalancer``). Defaults to 'parameters'.
     """
 
     def __init__(self, task_names: Sequence[str], task_weights: dict[str, float] | None = None,
-                 pref_vector: Sequence[float] | None = None):
-        super().__init__(task_names, task_weights)
+                 pref_vector: Sequence[float] | None = None,
+                 gradients: str = 'parameters'):
+        super().__init__(task_names, task_weights, gradients)
         self.aggregator = torchjd_aggregation().DualProj(pref_vector=self.preference(pref_vector))

@@ -47,7 +47,8 @@ class DWABalancer(BaseBalancer):
 
     def forward(self, losses: dict[str, torch.Tensor]) -> torch.Tensor:
         self.check_tasks(losses)
-        total = sum(self.task_weights[t] * float(self.weights[self.task_names.index(t)]) * loss
+        self._used = self.weights.clone()  # what current_weights reports: the closing of a window changes weights
+        total = sum(self.task_weights[t] * float(self._used[self.task_names.index(t)]) * loss
                     for t, loss in losses.items())
         if self.training:
             for t, loss in self.global_losses(losses).items():  # the global batch's, in a distributed run
@@ -71,7 +72,9 @@ class DWABalancer(BaseBalancer):
             self.weights.copy_(dwa_weights(self.window_means[1], self.window_means[0], self.temperature))
 
     def current_weights(self) -> dict[str, float]:
-        return {t: self.task_weights[t] * float(self.weights[k]) for k, t in enumerate(self.task_names)}
+        """The weights the latest call used (those of the next window once it closed a window are in ``weights``)."""
+        used = getattr(self, '_used', self.weights)
+        return {t: self.task_weights[t] * float(used[k]) for k, t in enumerate(self.task_names)}
 
 
 def dwa_weights(latest: torch.Tensor, previous: torch.Tensor, temperature: float) -> torch.Tensor:

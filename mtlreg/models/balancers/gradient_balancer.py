@@ -42,6 +42,13 @@ class GradientBalancer(BaseBalancer):
     """
 
     gradient_level = True
+    #: whether every shared parameter enters every combination (a balancer that keeps a state per
+    #: parameter value, such as tracked gradients, sets it), instead of only those shared in the step
+    combines_every_shared_parameter: bool = False
+    #: during :meth:`update`: the factor the wrapper scales this step's gradients by (1/accumulation
+    #: steps × an AMP loss scale); the combination sees unscaled gradients, and a balancer that writes
+    #: a gradient of its own parameters (GradNorm's weights) multiplies it by this factor
+    gradient_scale: float = 1.0
 
     def __init__(self, task_names: Sequence[str], task_weights: dict[str, float] | None = None,
                  gradients: str = 'parameters'):
@@ -75,12 +82,15 @@ class GradientBalancer(BaseBalancer):
                sample_losses: list[dict[str, torch.Tensor]] | None = None) -> None:
         """One step with the combination of per-task gradients on the shared parameters.
 
-        Every task's gradient is taken separately (scaled as the wrapper scales the objective:
-        gradient accumulation, an AMP loss scaler), averaged over processes and combined; the other
-        parameters get the objective's gradient. With accumulation the combined gradient adds to what
+        Every task's gradient is taken separately (of the loss scaled as the wrapper scales the
+        objective: gradient accumulation, an AMP loss scaler), averaged over processes, unscaled and
+        combined, and the combination scaled back; the other parameters get the objective's gradient.
+        So a combination sees the true gradients: a balancer whose step is not linear in the gradients
+        (Nash-MTL, FairGrad, tracked gradients) takes the same step with or without a loss scaler. With accumulation the combined gradient adds to what
         earlier micro-steps accumulated.
         """
         shared = [p for p in shared_parameters() if p.requires_grad]
+        self.gradient_scale = loss_scale(optim_wrapper)
         losses = {t: self._scaled(loss, optim_wrapper) for t, loss in self.gradient_losses(task_losses).items()}
         combined = {}
         if shared and losses:
@@ -89,7 +99,7 @@ class GradientBalancer(BaseBalancer):
             elif self.loss_samples > 1:
                 combined = self._sampled_parameter_step(sample_losses, shared, optim_wrapper)
             else:
-                combined = self._parameter_step(losses, shared)
+                combined = self._parameter_step(losses, shared, self.gradient_scale)
         before = {i: shared[i].grad.clone() for i in combined if shared[i].grad is not None}
         optim_wrapper.backward(optim_wrapper.scale_loss(objective))
         for i, g in combined.items():
@@ -105,15 +115,20 @@ class GradientBalancer(BaseBalancer):
         scaler = getattr(optim_wrapper, 'loss_scaler', None)
         return loss if scaler is None else scaler.scale(loss)
 
-    def _parameter_step(self, losses: dict[str, torch.Tensor], shared: list[nn.Parameter]
+    def _parameter_step(self, losses: dict[str, torch.Tensor], shared: list[nn.Parameter], scale: float
                         ) -> dict[int, torch.Tensor]:
         """``{index into shared: combined gradient}`` over the parameters shared in this step."""
         grads = task_gradients(losses, shared)
-        in_step = shared_in_step([grads])
+        in_step = self._in_step([grads])
         if not in_step:
             return {}
-        combined = self.shared_gradients({t: [grads[t][i] for i in in_step] for t in grads})
-        return dict(zip(in_step, combined))
+        combined = self.shared_gradients({t: [grads[t][i] / scale for i in in_step] for t in grads})
+        return {i: g * scale for i, g in zip(in_step, combined)}
+
+    def _in_step(self, samples: list[dict[str, list[torch.Tensor]]]) -> list[int]:
+        if self.combines_every_shared_parameter:
+            return list(range(len(next(iter(samples[0].values())))))
+        return shared_in_step(samples)
 
     def _sampled_parameter_step(self, sample_losses: list[dict[str, torch.Tensor]] | None,
                                 shared: list[nn.Parameter], optim_wrapper) -> dict[int, torch.Tensor]:
@@ -124,11 +139,13 @@ class GradientBalancer(BaseBalancer):
                              f'of the batch (sample_losses), got {got}')
         samples = [task_gradients({t: self._scaled(loss, optim_wrapper) for t, loss in
                                    self.gradient_losses(part).items()}, shared) for part in sample_losses]
-        in_step = shared_in_step(samples)
+        in_step = self._in_step(samples)
         if not in_step:
             return {}
-        combined = self.combine_samples([{t: [grads[t][i] for i in in_step] for t in grads} for grads in samples])
-        return dict(zip(in_step, combined))
+        scale = self.gradient_scale
+        combined = self.combine_samples([{t: [grads[t][i] / scale for i in in_step] for t in grads}
+                                         for grads in samples])
+        return {i: g * scale for i, g in zip(in_step, combined)}
 
     def combine_samples(self, samples: list[dict[str, list[torch.Tensor]]]) -> list[torch.Tensor]:
         """Combine the task gradients of :attr:`loss_samples` independent parts of the batch (MoDo, SDMGrad)."""
@@ -163,6 +180,13 @@ class GradientBalancer(BaseBalancer):
         """Keep the row weights ``w_k`` a combination used, for :meth:`current_weights` (a no-op by default)."""
 
 
+def loss_scale(optim_wrapper) -> float:
+    """The factor the wrapper multiplies a loss by before its backward (1/accumulation steps × an AMP loss scale)."""
+    factor = float(optim_wrapper.scale_loss(torch.tensor(1.0, dtype=torch.float64)))
+    scaler = getattr(optim_wrapper, 'loss_scaler', None)
+    return factor * (1.0 if scaler is None else float(scaler.get_scale()))
+
+
 def task_gradients(losses: dict[str, torch.Tensor], shared: list[nn.Parameter]) -> dict[str, list[torch.Tensor]]:
     """``{task: [gradient of each shared parameter]}`` (zeros where a loss does not reach), averaged over processes."""
     grads = {}
@@ -174,11 +198,18 @@ def task_gradients(losses: dict[str, torch.Tensor], shared: list[nn.Parameter]) 
 
 
 def shared_in_step(samples: list[dict[str, list[torch.Tensor]]]) -> list[int]:
-    """Indices of the parameters not reached by exactly one task (over all samples); a zero column changes nothing."""
+    """Indices of the parameters the combination takes: all but those exactly one task reaches (over all samples).
+
+    A task reaches a parameter where its gradient is not zero. A task whose gradient is zero everywhere
+    (its loss at an optimum) counts as reaching every parameter: its zero is a gradient, not a structure,
+    and the combination must see it (MGDA's min-norm point is then 0). A parameter no task reaches stays
+    too: a zero column changes no combination.
+    """
     tasks = list(samples[0])
-    reached = torch.stack([torch.stack([torch.stack([g.ne(0).any() for g in grads[t]]) for grads in samples]).any(0)
-                           for t in tasks]).sum(0).tolist()
-    return [i for i, n in enumerate(reached) if n != 1]
+    nonzero = torch.stack([torch.stack([torch.stack([g.ne(0).any() for g in grads[t]]) for grads in samples]).any(0)
+                           for t in tasks])  # tasks × parameters
+    nonzero |= ~nonzero.any(1, keepdim=True)
+    return [i for i, n in enumerate(nonzero.sum(0).tolist()) if n != 1]
 
 
 def sum_over_processes(tensor: torch.Tensor) -> int:

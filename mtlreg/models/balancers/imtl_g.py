@@ -19,8 +19,10 @@ class IMTLGBalancer(JacobianBalancer):
     Args:
         task_names: the tasks.
         task_weights: static weights λ_k (scale each task's gradient). Defaults to 1.
+        gradients: ``'parameters'`` or ``'representation'`` (see ``GradientBalancer``). Defaults to 'parameters'.
     """
 
-    def __init__(self, task_names: Sequence[str], task_weights: dict[str, float] | None = None):
-        super().__init__(task_names, task_weights)
+    def __init__(self, task_names: Sequence[str], task_weights: dict[str, float] | None = None,
+                 gradients: str = 'parameters'):
+        super().__init__(task_names, task_weights, gradients)
         self.aggregator = torchjd_aggregation().IMTLG()

@@ -22,9 +22,11 @@ class MGDABalancer(JacobianBalancer):
         task_weights: static weights λ_k (scale each task's gradient). Defaults to 1.
         epsilon: Frank-Wolfe stops when a step changes α by less. Defaults to 0.001.
         max_iters: Frank-Wolfe iterations at most. Defaults to 100.
+        gradients: ``'parameters'`` or ``'representation'`` (see ``GradientBalancer``). Defaults to 'parameters'.
     """
 
     def __init__(self, task_names: Sequence[str], task_weights: dict[str, float] | None = None,
-                 epsilon: float = 0.001, max_iters: int = 100):
-        super().__init__(task_names, task_weights)
+                 epsilon: float = 0.001, max_iters: int = 100,
+                 gradients: str = 'parameters'):
+        super().__init__(task_names, task_weights, gradients)
         self.aggregator = torchjd_aggregation().MGDA(epsilon=epsilon, max_iters=max_iters)

@@ -179,3 +179,33 @@ def test_a_batch_smaller_than_the_samples_needed_is_an_error_naming_the_balancer
     with pytest.raises(ValueError, match='RecordingSamples needs 3 independent parts of every batch, and the batch '
                                          'has 2 samples; raise the batch size to at least 3'):
         model.train_step(data, OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0)))
+
+
+def test_the_combination_sees_unscaled_gradients_and_its_result_is_scaled_back():
+    # accumulation over 2 micro-steps (×1/2) and a loss scale of 1024: the step's gradients are ×512
+    p = nn.Parameter(torch.tensor([1.0, 2.0]))
+    balancer = RecordingSum(['a', 'b'])
+    wrapper, seen = _recording_wrapper([p])
+    wrapper._accumulative_counts = 1
+
+    class Scaler:
+        def scale(self, loss):
+            return loss * 1024.0
+
+        def get_scale(self):
+            return 1024.0
+    wrapper.loss_scaler = Scaler()
+    wrapper.scale_loss = lambda loss: loss / 2
+    losses = {'a': (torch.tensor([3.0, 1.0]) @ p), 'b': (torch.tensor([-1.0, 2.0]) @ p)}
+    balancer.update(losses, 0 * p.sum(), lambda: [p], wrapper)
+    torch.testing.assert_close(balancer.given['a'][0], torch.tensor([3.0, 1.0]))  # the true gradient
+    torch.testing.assert_close(seen['grads'][0], 512 * 10 * torch.tensor([2.0, 3.0]))
+    assert balancer.gradient_scale == 512.0
+
+
+def test_a_task_whose_gradient_is_zero_everywhere_still_shares_the_parameters():
+    from mtlreg.models.balancers.gradient_balancer import shared_in_step
+    g = {'a': [torch.tensor([1.0, 2.0]), torch.tensor(3.0)], 'b': [torch.zeros(2), torch.tensor(0.0)]}
+    assert shared_in_step([g]) == [0, 1]  # b is at an optimum: MGDA must see its zero gradient
+    g['b'][0] = torch.tensor([0.0, 1.0])
+    assert shared_in_step([g]) == [0]  # b reaches the first parameter only: the second is a's own

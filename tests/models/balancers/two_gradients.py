@@ -15,5 +15,11 @@ def aggregate(name, g_a=G_A, g_b=G_B, **args):
     return torch.cat(out), balancer.current_weights()
 
 
+def combine(balancer, g_a=G_A, g_b=G_B):
+    """A built balancer's combination (flattened) of two task gradients split as above, and its logged weights."""
+    out = balancer.shared_gradients({'a': [g_a[:2], g_a[2:]], 'b': [g_b[:2], g_b[2:]]})
+    return torch.cat(out), balancer.current_weights()
+
+
 def cosine(x, y) -> float:
     return float(x @ y / (x.norm() * y.norm()))
