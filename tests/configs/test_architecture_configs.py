@@ -1,4 +1,5 @@
-"""MTAN and cross-stitch configs train and test end to end (scenes tiny; NYUv2 on a fake release tree)."""
+"""MTAN, cross-stitch and expert-mixture configs train and test end to end (scenes tiny; NYUv2 on a fake release
+tree)."""
 import glob
 import os
 
@@ -16,7 +17,9 @@ register_all_modules()
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIGS = sorted(glob.glob(os.path.join(REPO, 'configs', 'mtan', '*.py'))
-                 + glob.glob(os.path.join(REPO, 'configs', 'cross_stitch', '*.py')))
+                 + glob.glob(os.path.join(REPO, 'configs', 'cross_stitch', '*.py'))
+                 + [path for method in ('mmoe', 'cgc', 'ple', 'dselect_k')
+                    for path in glob.glob(os.path.join(REPO, 'configs', method, '*scenes*.py'))])
 
 
 @pytest.mark.slow

@@ -13,7 +13,9 @@ BASE_CONFIG = os.path.join(REPO, 'configs', 'baselines', 'shared_bottom_resnet18
 def tiny_cfg(work_dir, config=BASE_CONFIG, max_iters=6, interval=3) -> Config:
     cfg = Config.fromfile(config)
     cfg.work_dir = str(work_dir)
-    cfg.model.backbone.width_multiplier = 0.125
+    backbone = cfg.model.backbone
+    resnet = backbone.expert if 'expert' in backbone else backbone.levels[0].expert if 'levels' in backbone else backbone
+    resnet.width_multiplier = 0.125  # an expert mixture's (first level's) experts
     for task in cfg.tasks.values():
         task.head.channels = 4
     for key, n in (('train_dataloader', 16), ('val_dataloader', 8), ('test_dataloader', 8)):
@@ -46,7 +48,9 @@ def tiny_staged_cfg(work_dir, warmup=2, search=4, retrain=2, checkpoint_interval
     """The AdaShare scenes config shrunk: 32×32, narrow, stages of a few iterations, phases of one."""
     cfg = Config.fromfile(ADASHARE_CONFIG)
     cfg.work_dir = str(work_dir)
-    cfg.model.backbone.width_multiplier = 0.125
+    backbone = cfg.model.backbone
+    resnet = backbone.expert if 'expert' in backbone else backbone.levels[0].expert if 'levels' in backbone else backbone
+    resnet.width_multiplier = 0.125  # an expert mixture's (first level's) experts
     for task in cfg.tasks.values():
         task.head.channels = 4
     loaders = [cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader, *cfg.train_cfg.dataloaders.values()]

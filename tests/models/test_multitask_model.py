@@ -128,3 +128,17 @@ def test_parameter_counts_cover_only_the_links_a_task_keeps():
     assert counts['task/a'] == int(units[mask[0]].sum()) + heads['a']
     assert counts['task/b'] == int(units[mask[1]].sum()) + heads['b']
     assert counts['total'] == int(units[mask.any(0)].sum()) + sum(heads.values())
+
+
+def test_the_objective_adds_the_backbones_regularizers():
+    torch.manual_seed(0)
+    tasks = {t: dict(head=dict(type='DenseRegressionHead', channels=4, dropout=0.0), loss=dict(type='MaskedL1Loss'))
+             for t in ('a', 'b')}
+    model = MultiTaskModel(dict(type='DSelectKBackbone', expert=dict(type='DilatedResNet', width_multiplier=0.0625),
+                                num_experts=3, k=2, entropy_weight=0.5), tasks)
+    data = dict(inputs=torch.randn(2, 3, 16, 16), data_samples={t: torch.rand(2, 1, 16, 16) + 0.1 for t in 'ab'})
+    log = model(**data, mode='loss')
+    terms = model.backbone.regularizers()
+    assert set(terms) == {'reg_entropy', 'reg_reachable'} and float(terms['reg_entropy']) > 0
+    torch.testing.assert_close(log['loss'], log['loss_a'] + log['loss_b'] + terms['reg_entropy'] + terms['reg_reachable'])
+    assert float(log['reg_entropy']) == float(terms['reg_entropy'])

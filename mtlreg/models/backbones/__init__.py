@@ -7,6 +7,11 @@ from .mtan import MTANResNet
 from .cross_stitch import CrossStitchResNet
 from .per_task import PerTaskBackbone
 from .dag import DAGNetwork
+from .mmoe import MMoEBackbone
+from .cgc import CGCBackbone
+from .ple import PLEBackbone
+from .dselect_k import DSelectKBackbone
 
 __all__ = ['GatedBackbone', 'DilatedResNet', 'ModularNetwork', 'VGG16BN', 'gated_residual_block',
-           'TaskConditionedBackbone', 'MTANResNet', 'CrossStitchResNet', 'PerTaskBackbone', 'DAGNetwork']
+           'TaskConditionedBackbone', 'MTANResNet', 'CrossStitchResNet', 'PerTaskBackbone', 'DAGNetwork',
+           'MMoEBackbone', 'CGCBackbone', 'PLEBackbone', 'DSelectKBackbone']
