@@ -11,7 +11,8 @@ from .mmoe import MMoEBackbone
 from .cgc import CGCBackbone
 from .ple import PLEBackbone
 from .dselect_k import DSelectKBackbone
+from .branching import BranchingBackbone
 
 __all__ = ['GatedBackbone', 'DilatedResNet', 'ModularNetwork', 'VGG16BN', 'gated_residual_block',
            'TaskConditionedBackbone', 'MTANResNet', 'CrossStitchResNet', 'PerTaskBackbone', 'DAGNetwork',
-           'MMoEBackbone', 'CGCBackbone', 'PLEBackbone', 'DSelectKBackbone']
+           'MMoEBackbone', 'CGCBackbone', 'PLEBackbone', 'DSelectKBackbone', 'BranchingBackbone']
