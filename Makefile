@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TRAIN_CONFIG ?= configs/adashare/adashare_resnet18_scenes-5task.py
+# the suite runs in this many processes (pytest-xdist), one thread each: the two cores of the reference machine
+TEST_WORKERS ?= 2
 export NO_ALBUMENTATIONS_UPDATE := 1
 export HF_HUB_OFFLINE := 1
 
@@ -23,7 +25,7 @@ train: $(STAMP)
 	$(PY) tools/train.py $(TRAIN_CONFIG)
 
 test: $(STAMP)
-	$(PY) -m pytest tests -q
+	$(PY) -m pytest tests -q -n $(TEST_WORKERS)
 
 docs: $(STAMP)
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html

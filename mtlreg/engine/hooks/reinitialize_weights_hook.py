@@ -44,7 +44,12 @@ class ReinitializeWeightsHook(StageHook):
             new = {k: v for k, v in fresh.items() if k in own and not k.startswith(self.keep_prefixes)}
             with torch.no_grad():
                 for key, value in new.items():
-                    own[key].copy_(value)
+                    if isinstance(value, torch.Tensor):
+                        own[key].copy_(value)
+            # what is not a tensor (a module's extra state, e.g. a balancer's aggregator state) loads as itself
+            extra = {k: v for k, v in new.items() if not isinstance(v, torch.Tensor)}
+            if extra:
+                model.load_state_dict(extra, strict=False)
             runner.logger.info(f'ReinitializeWeightsHook: re-initialised {len(new)} tensors for stage {self.stage!r}')
         if self.reset_optimizers:
             clear_optimizer_states(runner)

@@ -95,7 +95,7 @@ class GradNormBalancer(GradientBalancer):
         self.register_buffer('loss_counts', torch.zeros(k, dtype=torch.float64))
         self.register_buffer('steps', torch.tensor(0))
         self._step_losses: dict[str, float] | None = None
-        self._checked_optimizer: int | None = None
+        self._checked_optimizers: dict[int, bool] = {}  # id of an optimiser -> whether it trains loss_weights
 
     # ------------------------------------------------------------------ weights
     def weights(self) -> torch.Tensor:
@@ -117,7 +117,9 @@ class GradNormBalancer(GradientBalancer):
     def update(self, task_losses: dict[str, torch.Tensor], objective: torch.Tensor,
                shared_parameters: Callable[[], Sequence[nn.Parameter]], optim_wrapper, **kwargs) -> None:
         """The GradientBalancer step on W, with the GradNorm gradient of ``loss_weights``; renormalises after a step."""
-        self._check_optimizer(optim_wrapper)
+        if not self._trains_weights(optim_wrapper, shared_parameters):
+            # a phase that trains other parameters (a policy's architecture): the plain weighted step
+            return super().update(task_losses, objective, shared_parameters, optim_wrapper, **kwargs)
         self.record_losses(task_losses)
         if self.gradient_params == 'last_shared_layer':
             def gradient_parameters():
@@ -192,12 +194,22 @@ class GradNormBalancer(GradientBalancer):
             w = self.loss_weights.clamp_(min=MIN_WEIGHT)
             w.mul_(len(self.task_names) / w.sum())
 
-    def _check_optimizer(self, optim_wrapper) -> None:
+    def _trains_weights(self, optim_wrapper, shared_parameters) -> bool:
+        """Whether this step's optimiser trains ``loss_weights``.
+
+        An optimiser that holds the shared parameters must hold ``loss_weights`` too (an error otherwise: the
+        GradNorm gradient would be lost); one that holds neither (AdaShare's architecture phase) trains other
+        parameters, and the step leaves the GradNorm state alone.
+        """
         optimizer = getattr(optim_wrapper, 'optimizer', None)
-        if optimizer is None or id(optimizer) == self._checked_optimizer:
-            return
-        if not any(p is self.loss_weights for group in optimizer.param_groups for p in group['params']):
-            raise ValueError('GradNormBalancer: the optimiser of this step does not hold the parameter '
-                             'balancer.loss_weights; GradNorm trains the loss weights with the model\'s optimiser, '
-                             'so its parameter groups must include them')
-        self._checked_optimizer = id(optimizer)
+        if optimizer is None:
+            return True
+        if id(optimizer) not in self._checked_optimizers:
+            held = {id(p) for group in optimizer.param_groups for p in group['params']}
+            trains = id(self.loss_weights) in held
+            if not trains and any(id(p) in held for p in shared_parameters()):
+                raise ValueError('GradNormBalancer: the optimiser of this step does not hold the parameter '
+                                 "balancer.loss_weights; GradNorm trains the loss weights with the model's optimiser, "
+                                 'so its parameter groups must include them')
+            self._checked_optimizers[id(optimizer)] = trains
+        return self._checked_optimizers[id(optimizer)]

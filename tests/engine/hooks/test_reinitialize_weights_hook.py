@@ -27,3 +27,23 @@ def test_retraining_starts_from_freshly_initialised_weights(tmp_path):
         assert torch.equal(seen['search'], seen['retrain']) == keep
         if not keep:
             assert torch.count_nonzero(seen['bn_mean']) == 0  # batch-norm statistics start afresh
+
+
+def test_a_balancers_extra_state_starts_afresh_with_the_weights(tmp_path):
+    cfg = tiny_staged_cfg(tmp_path, warmup=1, search=2, retrain=1)
+    cfg.model.balancer = dict(type='GradVacBalancer')  # its cosine targets are the balancer's extra state
+    runner, _ = _runner(cfg)
+    seen = {}
+
+    class Snap(Hook):
+        def after_stage(self, r, stage):
+            if stage == 'search':
+                seen['search'] = r.model.balancer.get_extra_state()['aggregator']
+
+        def before_train_iter(self, r, batch_idx, data_batch=None):
+            if r.train_loop.stage == 'retrain' and 'retrain' not in seen:
+                seen['retrain'] = r.model.balancer.get_extra_state()['aggregator']
+    runner.register_hook(Snap(), priority='LOWEST')
+    runner.train()
+    assert any(v is not None for v in seen['search'].values())  # the search left a state
+    assert all(v is None for v in seen['retrain'].values())  # re-training starts without it

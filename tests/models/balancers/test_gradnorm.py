@@ -119,6 +119,13 @@ def test_a_model_step_uses_the_last_shared_layer_and_the_models_optimiser():
     others = [p for p in model.parameters() if p is not model.balancer.loss_weights]
     with pytest.raises(ValueError, match='GradNormBalancer: the optimiser of this step does not hold'):
         model.train_step(data, OptimWrapper(torch.optim.SGD(others, lr=0.1)))
+    # a step that trains other parameters (a policy's architecture phase) leaves the GradNorm state alone
+    heads = [p for p in model.heads.parameters()]
+    weights, steps = model.balancer.loss_weights.detach().clone(), int(model.balancer.steps)
+    model.balancer.loss_weights.grad = None
+    model.train_step(data, OptimWrapper(torch.optim.SGD(heads, lr=0.1)))
+    assert torch.equal(model.balancer.loss_weights.detach(), weights) and model.balancer.loss_weights.grad is None
+    assert int(model.balancer.steps) == steps
 
 
 def test_state_resumes_bitwise_and_evaluation_changes_nothing():
