@@ -128,6 +128,8 @@ class MultiTaskModel(BaseModel):
         regularizers = {**self.policy.regularizers(), **self.backbone.regularizers()}
         for value in regularizers.values():
             total = total + value
+        if regularizers and self.balancer.gradient_level and self.training:
+            self._step_regularization = sum(regularizers.values())
         log = OrderedDict(loss=total)
         log.update((f'loss_{t}', v) for t, v in task_losses.items())  # parse_losses detaches for logging
         log.update((f'weight_{t}', torch.tensor(w)) for t, w in self.balancer.current_weights().items()
@@ -193,7 +195,8 @@ class MultiTaskModel(BaseModel):
         task_losses = {t: losses[f'loss_{t}'] for t in self.task_names if f'loss_{t}' in losses}
         self.balancer.update(task_losses, objective, self.shared_parameters, optim_wrapper,
                              representation=self.__dict__.pop('_step_representation', None),
-                             sample_losses=self.__dict__.pop('_step_sample_losses', None))
+                             sample_losses=self.__dict__.pop('_step_sample_losses', None),
+                             regularization=self.__dict__.pop('_step_regularization', None))
         # a gradient-level balancer knows its (effective) weights only after combining the gradients
         log_vars.update((f'weight_{t}', torch.tensor(w)) for t, w in self.balancer.current_weights().items()
                         if t in task_losses)

@@ -42,14 +42,15 @@ class ReinitializeWeightsHook(StageHook):
             fresh = MODELS.build(copy.deepcopy(runner.cfg.model)).state_dict()
             own = model.state_dict()
             new = {k: v for k, v in fresh.items() if k in own and not k.startswith(self.keep_prefixes)}
+            in_place = {k: v for k, v in new.items() if isinstance(v, torch.Tensor) and v.shape == own[k].shape}
             with torch.no_grad():
-                for key, value in new.items():
-                    if isinstance(value, torch.Tensor):
-                        own[key].copy_(value)
-            # what is not a tensor (a module's extra state, e.g. a balancer's aggregator state) loads as itself
-            extra = {k: v for k, v in new.items() if not isinstance(v, torch.Tensor)}
-            if extra:
-                model.load_state_dict(extra, strict=False)
+                for key, value in in_place.items():
+                    own[key].copy_(value)
+            # the rest loads through the modules: a module's extra state (a balancer's aggregator state) and
+            # buffers whose size a first step set (tracked gradients), which their modules know how to restore
+            rest = {k: v for k, v in new.items() if k not in in_place}
+            if rest:
+                model.load_state_dict(rest, strict=False)
             runner.logger.info(f'ReinitializeWeightsHook: re-initialised {len(new)} tensors for stage {self.stage!r}')
         if self.reset_optimizers:
             clear_optimizer_states(runner)

@@ -1,8 +1,8 @@
 """Helpers for balancers that keep a state from step to step.
 
 Tracked per-task gradients of the shared parameters (a buffer whose size is known only at the first step,
-over every shared parameter), the AMP loss scale of a step, whether the optimiser wrapper stepped, the
-check that losses can go through a logarithm, and the flattening of per-task gradients.
+over every shared parameter), whether the optimiser wrapper stepped, the check that losses can go
+through a logarithm, and the flattening of per-task gradients.
 """
 from __future__ import annotations
 

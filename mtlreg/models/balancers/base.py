@@ -51,7 +51,8 @@ class BaseBalancer(nn.Module):
     def update(self, task_losses: dict[str, torch.Tensor], objective: torch.Tensor,
                shared_parameters: Callable[[], Sequence[nn.Parameter]], optim_wrapper,
                representation: torch.Tensor | None = None,
-               sample_losses: list[dict[str, torch.Tensor]] | None = None) -> None:
+               sample_losses: list[dict[str, torch.Tensor]] | None = None,
+               regularization: torch.Tensor | None = None) -> None:
         """One optimisation step of the objective ``forward`` returned (backward, step, zero the gradients).
 
         The optimiser wrapper scales the loss (gradient accumulation, an AMP loss scaler) and decides
@@ -59,8 +60,9 @@ class BaseBalancer(nn.Module):
         parameters, so a loss-level step does not build the list) and ``representation`` (the
         features every task's head reads, when the backbone gives all tasks one, and only when
         :attr:`needs_representation`) and ``sample_losses`` (the task losses of each of
-        :attr:`loss_samples` disjoint parts of the batch, when more than one) are for gradient-level
-        balancers.
+        :attr:`loss_samples` disjoint parts of the batch, when more than one) and ``regularization`` (the
+        terms of the objective a policy or backbone added, whose gradient a combination must keep) are
+        for gradient-level balancers.
         """
         optim_wrapper.update_params(objective)
 

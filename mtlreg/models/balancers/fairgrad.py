@@ -24,8 +24,8 @@ class FairGradBalancer(JacobianBalancer):
     ``α_k g_kᵀ d = 1``, without its norm bound), ``α → ∞`` max-min fairness. Solved by SciPy's bounded least squares
     (``max_iters`` evaluations at most; SciPy's default ``100·K`` when None). Logged: ``w_k λ_k``.
     The Gramian is not normalised, so ``d`` scales as ``s^{(1−α)/(1+α)}`` when the gradients scale by
-    ``s`` (as the paper's update does; ``α = 1``: not at all), and the rows are those the optimiser
-    wrapper scales (its accumulation count, a float16 loss scale).
+    ``s`` (as the paper's update does; ``α = 1``: not at all); the rows are the unscaled gradients
+    (``GradientBalancer`` divides out the wrapper's accumulation count and float16 loss scale).
 
     Args:
         task_names: the tasks.

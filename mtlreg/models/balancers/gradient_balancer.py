@@ -79,7 +79,8 @@ class GradientBalancer(BaseBalancer):
     def update(self, task_losses: dict[str, torch.Tensor], objective: torch.Tensor,
                shared_parameters: Callable[[], Sequence[nn.Parameter]], optim_wrapper,
                representation: torch.Tensor | None = None,
-               sample_losses: list[dict[str, torch.Tensor]] | None = None) -> None:
+               sample_losses: list[dict[str, torch.Tensor]] | None = None,
+               regularization: torch.Tensor | None = None) -> None:
         """One step with the combination of per-task gradients on the shared parameters.
 
         Every task's gradient is taken separately (of the loss scaled as the wrapper scales the
@@ -100,6 +101,14 @@ class GradientBalancer(BaseBalancer):
                 combined = self._sampled_parameter_step(sample_losses, shared, optim_wrapper)
             else:
                 combined = self._parameter_step(losses, shared, self.gradient_scale)
+        if combined and regularization is not None and regularization.requires_grad:
+            # terms the model adds to the objective (a policy's or a backbone's) keep their gradient
+            indices = list(combined)
+            got = torch.autograd.grad(regularization * self.gradient_scale, [shared[i] for i in indices],
+                                      retain_graph=True, allow_unused=True)
+            for i, g in zip(indices, got):
+                if g is not None:
+                    combined[i] = combined[i] + g
         before = {i: shared[i].grad.clone() for i in combined if shared[i].grad is not None}
         optim_wrapper.backward(optim_wrapper.scale_loss(objective))
         for i, g in combined.items():
@@ -120,7 +129,7 @@ class GradientBalancer(BaseBalancer):
         """``{index into shared: combined gradient}`` over the parameters shared in this step."""
         grads = task_gradients(losses, shared)
         in_step = self._in_step([grads])
-        if not in_step:
+        if not in_step or not all_finite([grads]):
             return {}
         combined = self.shared_gradients({t: [grads[t][i] / scale for i in in_step] for t in grads})
         return {i: g * scale for i, g in zip(in_step, combined)}
@@ -140,7 +149,7 @@ class GradientBalancer(BaseBalancer):
         samples = [task_gradients({t: self._scaled(loss, optim_wrapper) for t, loss in
                                    self.gradient_losses(part).items()}, shared) for part in sample_losses]
         in_step = self._in_step(samples)
-        if not in_step:
+        if not in_step or not all_finite(samples):
             return {}
         scale = self.gradient_scale
         combined = self.combine_samples([{t: [grads[t][i] / scale for i in in_step] for t in grads}
@@ -167,10 +176,12 @@ class GradientBalancer(BaseBalancer):
         jacobian = torch.stack(rows).double()
         gramian = jacobian @ jacobian.T
         world = sum_over_processes(gramian)
-        gramian /= world * world
-        weights = self.gramian_weights(gramian, tasks).to(representation.dtype)
+        if not torch.isfinite(gramian).all():
+            return {}  # an fp16 overflow: the loss scaler skips the step, the state stays
+        gramian /= (world * self.gradient_scale) ** 2  # the global batch's, of the unscaled losses
+        weights = self.gramian_weights(gramian, tasks).float()
         self.record_weights(dict(zip(tasks, weights.tolist())))
-        weighted = sum(w * losses[t] for w, t in zip(weights, tasks))
+        weighted = sum(w.to(losses[t].dtype) * losses[t] for w, t in zip(weights, tasks))
         got = torch.autograd.grad(weighted, shared, retain_graph=True, allow_unused=True)
         grads = {'combined': [torch.zeros_like(p) if g is None else g for g, p in zip(got, shared)]}
         average_over_processes(grads)
@@ -185,6 +196,12 @@ def loss_scale(optim_wrapper) -> float:
     factor = float(optim_wrapper.scale_loss(torch.tensor(1.0, dtype=torch.float64)))
     scaler = getattr(optim_wrapper, 'loss_scaler', None)
     return factor * (1.0 if scaler is None else float(scaler.get_scale()))
+
+
+def all_finite(samples: list[dict[str, list[torch.Tensor]]]) -> bool:
+    """Whether every gradient is finite. After an fp16 overflow the loss scaler skips the step; the combination (and
+    any state it keeps) must skip it too. Decided on the averaged gradients, so every process decides alike."""
+    return bool(torch.stack([torch.isfinite(g).all() for grads in samples for gs in grads.values() for g in gs]).all())
 
 
 def task_gradients(losses: dict[str, torch.Tensor], shared: list[nn.Parameter]) -> dict[str, list[torch.Tensor]]:

@@ -21,7 +21,8 @@ def project_conflicting(gradients: list[torch.Tensor], order: Sequence[Sequence[
     along ``g_j`` is removed: ``g_i^PC −= (g_i^PC · g_j) / ‖g_j‖² · g_j``.
     Projections use the original ``g_j``, as the paper's algorithm.
     """
-    return projection_coefficients(gradients, order, generator) @ torch.stack(gradients)
+    stacked = torch.stack(gradients)
+    return projection_coefficients(gradients, order, generator).to(stacked.device) @ stacked
 
 
 def projection_coefficients(gradients: list[torch.Tensor], order: Sequence[Sequence[int]] | None = None,
@@ -36,7 +37,7 @@ def projection_coefficients(gradients: list[torch.Tensor], order: Sequence[Seque
     if order is None:
         order = [[j for j in torch.randperm(k, generator=generator).tolist() if j != i] for i in range(k)]
     stacked = torch.stack(gradients)
-    gramian = stacked @ stacked.T
+    gramian = (stacked @ stacked.T).cpu()  # K × K: the projections run on the CPU, one transfer
     coefficients = torch.zeros(k, dtype=stacked.dtype)
     for i in range(k):
         a = torch.zeros(k, dtype=stacked.dtype)
@@ -88,7 +89,7 @@ class PCGradBalancer(GradientBalancer):
         generator = torch.Generator().manual_seed(self.seed * 1000003 + int(self.steps))
         self.steps += 1
         coefficients = projection_coefficients(flat, generator=generator)
-        combined = coefficients.to(flat[0].dtype) @ torch.stack(flat)
+        combined = coefficients.to(flat[0].device, flat[0].dtype) @ torch.stack(flat)
         self._weights = {t: float(coefficients[k]) * self.task_weights[t] for k, t in enumerate(tasks)}
         return [chunk.view(shape) for chunk, shape in zip(torch.split(combined, [s.numel() for s in shapes]), shapes)]
 

@@ -47,3 +47,22 @@ def test_a_balancers_extra_state_starts_afresh_with_the_weights(tmp_path):
     runner.train()
     assert any(v is not None for v in seen['search'].values())  # the search left a state
     assert all(v is None for v in seen['retrain'].values())  # re-training starts without it
+
+
+def test_tracked_gradients_sized_by_the_search_start_empty_again(tmp_path):
+    cfg = tiny_staged_cfg(tmp_path, warmup=1, search=2, retrain=1)
+    cfg.model.balancer = dict(type='MoCoBalancer')  # tracked gradients: K × the shared parameters, from step 1
+    runner, _ = _runner(cfg)
+    seen = {}
+
+    class Snap(Hook):
+        def after_stage(self, r, stage):
+            if stage == 'search':
+                seen['search'] = tuple(r.model.balancer.tracked.shape)
+
+        def before_train_iter(self, r, batch_idx, data_batch=None):
+            if r.train_loop.stage == 'retrain' and 'retrain' not in seen:
+                seen['retrain'] = tuple(r.model.balancer.tracked.shape)
+    runner.register_hook(Snap(), priority='LOWEST')
+    runner.train()
+    assert seen['search'][1] > 0 and seen['retrain'] == (seen['search'][0], 0)

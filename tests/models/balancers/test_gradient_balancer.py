@@ -209,3 +209,30 @@ def test_a_task_whose_gradient_is_zero_everywhere_still_shares_the_parameters():
     assert shared_in_step([g]) == [0, 1]  # b is at an optimum: MGDA must see its zero gradient
     g['b'][0] = torch.tensor([0.0, 1.0])
     assert shared_in_step([g]) == [0]  # b reaches the first parameter only: the second is a's own
+
+
+def test_an_overflowed_step_is_not_combined_and_the_regularisation_keeps_its_gradient():
+    p = nn.Parameter(torch.tensor([1.0, 2.0]))
+    balancer = RecordingSum(['a', 'b'])
+    wrapper, seen = _recording_wrapper([p])
+    losses = {'a': torch.tensor([float('inf'), 1.0]) @ p, 'b': torch.tensor([-1.0, 2.0]) @ p}
+    balancer.update(losses, sum(losses.values()), lambda: [p], wrapper)
+    assert not hasattr(balancer, 'given')  # the combination (and a state it keeps) skips the step
+    # a policy's or backbone's term in the objective: its gradient is added to the combination
+    losses = {'a': torch.tensor([3.0, 1.0]) @ p, 'b': torch.tensor([-1.0, 2.0]) @ p}
+    regularization = (5 * p).sum()
+    wrapper, seen = _recording_wrapper([p])
+    balancer.update(losses, sum(losses.values()) + regularization, lambda: [p], wrapper, regularization=regularization)
+    torch.testing.assert_close(seen['grads'][0], 10 * torch.tensor([2.0, 3.0]) + 5)
+
+
+def test_the_representations_gramian_is_that_of_the_unscaled_losses():
+    model = _two_task_model()
+    model.balancer = InverseNormWeights(['a', 'b'], gradients='representation')
+    data = dict(inputs=torch.randn(2, 3, 16, 16), data_samples={t: torch.rand(2, 1, 16, 16) + 0.1 for t in 'ab'})
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0), accumulative_counts=4)
+    wrapper.initialize_count_status(model, 0, 8)
+    model.train_step(data, wrapper)
+    scaled = model.balancer.gramian.clone()
+    model.train_step(data, OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0)))
+    torch.testing.assert_close(scaled, model.balancer.gramian)  # not (1/4)² of it
