@@ -75,16 +75,21 @@ def tiny_staged_cfg(work_dir, warmup=2, search=4, retrain=2, checkpoint_interval
 DAG_CONFIG = os.path.join(REPO, 'configs', 'dag_network', 'dag_vgg16-m3_scenes-5task.py')
 
 
-def tiny_dag_cfg(work_dir, warmup=2, search=3, finetune=2) -> Config:
-    cfg = Config.fromfile(DAG_CONFIG)
-    cfg.work_dir = str(work_dir)
-    cfg.model.backbone.width_multiplier = 0.0625
+def shrink_heads_and_loaders(cfg) -> None:
+    """Heads of 4 channels; every loader: batches of 2 from the first 4 scenes at 32×32."""
     for task in cfg.tasks.values():
         task.head.channels = 4
     for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
         loader.batch_size = 2
         loader.dataset.resolution = 32
         loader.dataset.indices = 4
+
+
+def tiny_dag_cfg(work_dir, warmup=2, search=3, finetune=2) -> Config:
+    cfg = Config.fromfile(DAG_CONFIG)
+    cfg.work_dir = str(work_dir)
+    cfg.model.backbone.width_multiplier = 0.0625
+    shrink_heads_and_loaders(cfg)
     stages = cfg.train_cfg.stages
     stages.warmup.iters, stages.search.iters, stages.finetune.iters = warmup, search, finetune
     stages.search.val_interval = search

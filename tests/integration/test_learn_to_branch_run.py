@@ -12,6 +12,7 @@ from mtlreg.engine.runner import MultiTaskRunner
 from mtlreg.models.compact import load_compact_model, save_compact_model
 from mtlreg.models.compact.report import compact_report
 from mtlreg.registry import register_all_modules
+from tests.engine.tiny import shrink_heads_and_loaders
 
 register_all_modules()
 
@@ -24,12 +25,7 @@ def tiny_ltb_cfg(work_dir, search=4, retrain=2) -> Config:
     cfg = Config.fromfile(CONFIG)
     cfg.work_dir = str(work_dir)
     cfg.model.backbone.update(channels=[4, 4, 8, 8], stem_channels=4)
-    for task in cfg.tasks.values():
-        task.head.channels = 4
-    for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
-        loader.batch_size = 2
-        loader.dataset.resolution = 32
-        loader.dataset.indices = 4
+    shrink_heads_and_loaders(cfg)
     stages = cfg.train_cfg.stages
     stages.search.update(iters=search, val_interval=search)
     stages.retrain.update(iters=retrain, val_interval=retrain)

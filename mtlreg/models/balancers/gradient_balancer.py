@@ -87,20 +87,21 @@ class GradientBalancer(BaseBalancer):
         objective: gradient accumulation, an AMP loss scaler), averaged over processes, unscaled and
         combined, and the combination scaled back; the other parameters get the objective's gradient.
         So a combination sees the true gradients: a balancer whose step is not linear in the gradients
-        (Nash-MTL, FairGrad, tracked gradients) takes the same step with or without a loss scaler. With accumulation the combined gradient adds to what
-        earlier micro-steps accumulated.
+        (Nash-MTL, FairGrad, tracked gradients) takes the same step with or without a loss scaler. With
+        accumulation the combined gradient adds to what earlier micro-steps accumulated.
         """
         shared = [p for p in shared_parameters() if p.requires_grad]
         self.gradient_scale = loss_scale(optim_wrapper)
-        losses = {t: self._scaled(loss, optim_wrapper) for t, loss in self.gradient_losses(task_losses).items()}
         combined = {}
-        if shared and losses:
-            if self.gradients == 'representation':
-                combined = self._representation_step(losses, shared, representation)
-            elif self.loss_samples > 1:
+        if shared and task_losses:
+            if self.loss_samples > 1:  # the parts' losses, not the whole batch's
                 combined = self._sampled_parameter_step(sample_losses, shared, optim_wrapper)
             else:
-                combined = self._parameter_step(losses, shared, self.gradient_scale)
+                losses = {t: self._scaled(loss, optim_wrapper) for t, loss in self.gradient_losses(task_losses).items()}
+                if self.gradients == 'representation':
+                    combined = self._representation_step(losses, shared, representation)
+                else:
+                    combined = self._parameter_step(losses, shared, self.gradient_scale)
         if combined and regularization is not None and regularization.requires_grad:
             # terms the model adds to the objective (a policy's or a backbone's) keep their gradient
             indices = list(combined)
