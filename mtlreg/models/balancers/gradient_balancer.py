@@ -46,8 +46,9 @@ class GradientBalancer(BaseBalancer):
     #: parameter value, such as tracked gradients, sets it), instead of only those shared in the step
     combines_every_shared_parameter: bool = False
     #: during :meth:`update`: the factor the wrapper scales this step's gradients by (1/accumulation
-    #: steps × an AMP loss scale); the combination sees unscaled gradients, and a balancer that writes
-    #: a gradient of its own parameters (GradNorm's weights) multiplies it by this factor
+    #: steps × an AMP loss scale; at the combination of an accumulated update, that of the whole update);
+    #: the combination sees unscaled gradients, and a balancer that writes a gradient of its own
+    #: parameters (GradNorm's weights) multiplies it by this factor
     gradient_scale: float = 1.0
 
     def __init__(self, task_names: Sequence[str], task_weights: dict[str, float] | None = None,
@@ -63,6 +64,7 @@ class GradientBalancer(BaseBalancer):
             raise ValueError(f"{type(self).__name__}: gradients='representation' is not available to a balancer that "
                              f'needs {self.loss_samples} independent parts of the batch; use gradients=\'parameters\'')
         self.gradients = gradients
+        self._pending: PendingUpdate | None = None
 
     @property
     def needs_representation(self) -> bool:
@@ -87,21 +89,34 @@ class GradientBalancer(BaseBalancer):
         objective: gradient accumulation, an AMP loss scaler), averaged over processes, unscaled and
         combined, and the combination scaled back; the other parameters get the objective's gradient.
         So a combination sees the true gradients: a balancer whose step is not linear in the gradients
-        (Nash-MTL, FairGrad, tracked gradients) takes the same step with or without a loss scaler. With
-        accumulation the combined gradient adds to what earlier micro-steps accumulated.
+        (Nash-MTL, FairGrad, tracked gradients) takes the same step with or without a loss scaler.
+
+        **Accumulation** (``optim_wrapper.accumulative_counts`` = n > 1): with gradients of the
+        parameters, the task gradients of the n micro-steps of one optimiser update are summed and
+        combined once, at the update, as the gradients of one batch n times larger: the combination sees
+        ``(1/n) Σ_m g_k,m`` for every task k. A task present in only some micro-steps counts 1/n of its
+        gradient per micro-step it is in, as it does in the accumulated objective; so per-task batches
+        (one task per batch, Gumbel-Matrix's rounds) with n = the number of tasks combine the gradients of
+        every task of a round. The other two modes need the forward pass of the micro-step and combine
+        every micro-step on its own.
         """
         shared = [p for p in shared_parameters() if p.requires_grad]
         self.gradient_scale = loss_scale(optim_wrapper)
+        if self.needs_every_task_in_a_batch and task_losses and set(task_losses) != set(self.task_names):
+            missing = [t for t in self.task_names if t not in task_losses]
+            raise ValueError(f'{type(self).__name__}: needs the loss of every task {self.task_names} in every batch '
+                             f'(it combines the tasks of one forward pass), and this batch lacks {missing}. For '
+                             "batches of one task, use gradients='parameters' (and no parts of the batch) with "
+                             'optim_wrapper.accumulative_counts = the number of tasks, or a loss-level balancer')
+        if self.gradients == 'parameters' and self.loss_samples == 1:
+            return self._accumulated_update(task_losses, objective, shared, optim_wrapper, regularization)
         combined = {}
         if shared and task_losses:
             if self.loss_samples > 1:  # the parts' losses, not the whole batch's
                 combined = self._sampled_parameter_step(sample_losses, shared, optim_wrapper)
             else:
                 losses = {t: self._scaled(loss, optim_wrapper) for t, loss in self.gradient_losses(task_losses).items()}
-                if self.gradients == 'representation':
-                    combined = self._representation_step(losses, shared, representation)
-                else:
-                    combined = self._parameter_step(losses, shared, self.gradient_scale)
+                combined = self._representation_step(losses, shared, representation)
         if combined and regularization is not None and regularization.requires_grad:
             # terms the model adds to the objective (a policy's or a backbone's) keep their gradient
             indices = list(combined)
@@ -119,21 +134,77 @@ class GradientBalancer(BaseBalancer):
             optim_wrapper.step()
             optim_wrapper.zero_grad()
 
+    @property
+    def needs_every_task_in_a_batch(self) -> bool:
+        """Whether every batch must carry every task (the representation's or the parts' combination takes one forward
+        pass's tasks; a balancer that reads every task's loss at its combination sets it too)."""
+        return self.gradients == 'representation' or self.loss_samples > 1
+
+    def _accumulated_update(self, task_losses: dict[str, torch.Tensor], objective: torch.Tensor,
+                            shared: list[nn.Parameter], optim_wrapper, regularization: torch.Tensor | None) -> None:
+        """The parameter-gradient step: the micro-step's task gradients join the update's; combined at the update."""
+        pending = self._pending_update(shared, optim_wrapper)
+        if shared and task_losses:
+            losses = {t: self._scaled(loss, optim_wrapper) for t, loss in self.gradient_losses(task_losses).items()}
+            grads = task_gradients(losses, shared)
+            scale = self.gradient_scale
+            for t, gs in grads.items():  # the true gradients of this micro-batch, summed over the update's micro-steps
+                gs = [g / scale for g in gs]
+                pending.tasks[t] = gs if t not in pending.tasks else [a + g for a, g in zip(pending.tasks[t], gs)]
+            if regularization is not None and regularization.requires_grad:
+                got = torch.autograd.grad(regularization * scale, shared, retain_graph=True, allow_unused=True)
+                got = [torch.zeros_like(p) if g is None else g for g, p in zip(got, shared)]
+                pending.regularization = got if pending.regularization is None else \
+                    [a + g for a, g in zip(pending.regularization, got)]
+        pending.micro_steps += 1
+        pending.scale = self.gradient_scale
+        optim_wrapper.backward(optim_wrapper.scale_loss(objective))
+        if not optim_wrapper.should_update():
+            return
+        self._pending = None
+        if pending.tasks:
+            if len(pending.tasks) < 2 <= len(self.task_names):
+                raise ValueError(
+                    f'{type(self).__name__}: an optimiser step saw the gradient of one task only '
+                    f'({sorted(pending.tasks)}), so there is nothing to combine. With batches of one task each '
+                    '(per-task batches), accumulate a round: optim_wrapper.accumulative_counts = the number of tasks '
+                    f'({len(self.task_names)}), or use a loss-level balancer')
+            for i, g in self._combine_pending(pending).items():
+                p = shared[i]
+                p.grad = g.to(p.dtype) if i not in pending.before else pending.before[i] + g.to(p.dtype)
+        optim_wrapper.step()
+        optim_wrapper.zero_grad()
+
+    def _pending_update(self, shared: list[nn.Parameter], optim_wrapper) -> 'PendingUpdate':
+        """The gradients the current optimiser update has gathered; a new one when the update (or its parameters) changed."""
+        pending = getattr(self, '_pending', None)
+        key = (id(optim_wrapper), tuple(id(p) for p in shared))
+        if pending is None or pending.key != key:
+            before = {i: p.grad.clone() for i, p in enumerate(shared) if p.grad is not None}
+            pending = self._pending = PendingUpdate(key, before)
+        return pending
+
+    def _combine_pending(self, pending: 'PendingUpdate') -> dict[int, torch.Tensor]:
+        """``{index into shared: gradient}``: the combination of the mean micro-step gradients, scaled back."""
+        n = pending.micro_steps
+        grads = pending.tasks if n == 1 else {t: [g / n for g in gs] for t, gs in pending.tasks.items()}
+        in_step = self._in_step([grads])
+        if not in_step or not all_finite([grads]):
+            return {}
+        # the wrapper's factor of the whole update (its 1/n undone by the n micro-steps), for the combination too
+        scale = self.gradient_scale = pending.scale * n
+        combined = self.shared_gradients({t: [gs[i] for i in in_step] for t, gs in grads.items()})
+        result = {i: g * scale for i, g in zip(in_step, combined)}
+        if pending.regularization is not None:
+            # terms the model adds to the objective (a policy's or a backbone's) keep their gradient
+            result = {i: g + pending.regularization[i] for i, g in result.items()}
+        return result
+
     @staticmethod
     def _scaled(loss: torch.Tensor, optim_wrapper) -> torch.Tensor:
         loss = optim_wrapper.scale_loss(loss)
         scaler = getattr(optim_wrapper, 'loss_scaler', None)
         return loss if scaler is None else scaler.scale(loss)
-
-    def _parameter_step(self, losses: dict[str, torch.Tensor], shared: list[nn.Parameter], scale: float
-                        ) -> dict[int, torch.Tensor]:
-        """``{index into shared: combined gradient}`` over the parameters shared in this step."""
-        grads = task_gradients(losses, shared)
-        in_step = self._in_step([grads])
-        if not in_step or not all_finite([grads]):
-            return {}
-        combined = self.shared_gradients({t: [grads[t][i] / scale for i in in_step] for t in grads})
-        return {i: g * scale for i, g in zip(in_step, combined)}
 
     def _in_step(self, samples: list[dict[str, list[torch.Tensor]]]) -> list[int]:
         if self.combines_every_shared_parameter:
@@ -190,6 +261,18 @@ class GradientBalancer(BaseBalancer):
 
     def record_weights(self, weights: dict[str, float]) -> None:
         """Keep the row weights ``w_k`` a combination used, for :meth:`current_weights` (a no-op by default)."""
+
+
+class PendingUpdate:
+    """The per-task gradients the micro-steps of one optimiser update have gathered (:meth:`GradientBalancer.update`)."""
+
+    def __init__(self, key: tuple, before: dict[int, torch.Tensor]):
+        self.key = key  # the optimiser wrapper and the shared parameters of the update
+        self.before = before  # the shared parameters' gradients when the update began
+        self.tasks: dict[str, list[torch.Tensor]] = {}  # Σ over micro-steps of each task's true gradient
+        self.regularization: list[torch.Tensor] | None = None  # Σ of the regulariser's (scaled) gradients
+        self.micro_steps = 0
+        self.scale = 1.0  # the wrapper's factor in the latest micro-step
 
 
 def loss_scale(optim_wrapper) -> float:

@@ -114,6 +114,11 @@ class GradNormBalancer(GradientBalancer):
         return {t: self.task_weights[t] * w[k] for k, t in enumerate(self.task_names)}
 
     # ------------------------------------------------------------------ the step
+    @property
+    def needs_every_task_in_a_batch(self) -> bool:
+        """GradNorm's weight gradient reads every task's loss ratio at its combination."""
+        return True
+
     def update(self, task_losses: dict[str, torch.Tensor], objective: torch.Tensor,
                shared_parameters: Callable[[], Sequence[nn.Parameter]], optim_wrapper, **kwargs) -> None:
         """The GradientBalancer step on W, with the GradNorm gradient of ``loss_weights``; renormalises after a step."""

@@ -98,6 +98,11 @@ class MoCoBalancer(TrackedGradients, GradientBalancer):
         self.check_tasks(losses)
         return sum(self.task_weights[t] * loss for t, loss in losses.items())
 
+    @property
+    def needs_every_task_in_a_batch(self) -> bool:
+        """With ``normalize_gradients`` every task's gradient is rescaled by its loss of the same batch."""
+        return self.normalize_gradients or super().needs_every_task_in_a_batch
+
     def update(self, task_losses: dict[str, torch.Tensor], objective: torch.Tensor,
                shared_parameters: Callable[[], Sequence[nn.Parameter]], optim_wrapper, **kwargs) -> None:
         if self.normalize_gradients:

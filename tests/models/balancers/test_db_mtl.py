@@ -64,15 +64,21 @@ def test_every_shared_parameter_is_tracked_and_the_loss_scale_is_undone():
     # q is reached by task a alone; the combination still covers it: with ∇ log L_a = (−4, 1, 1) on (p, q) and
     # ∇ log L_b = (6, 1, 0), d = 0.1 (‖g_b‖/‖g_a‖ · g_a + g_b) on p and q alike
     p, q = nn.Parameter(torch.zeros(2, dtype=torch.float64)), nn.Parameter(torch.zeros(1, dtype=torch.float64))
-    losses = {'a': torch.exp(torch.tensor([-4.0, 1.0], dtype=torch.float64) @ p + q.sum()),
-              'b': torch.exp(torch.tensor([6.0, 1.0], dtype=torch.float64) @ p)}
+    def losses():
+        return {'a': torch.exp(torch.tensor([-4.0, 1.0], dtype=torch.float64) @ p + q.sum()),
+                'b': torch.exp(torch.tensor([6.0, 1.0], dtype=torch.float64) @ p)}
     balancer = _db(eps=1e-12)
     wrapper = OptimWrapper(torch.optim.SGD([p, q], lr=0.0), accumulative_counts=2)
     wrapper.initialize_count_status(balancer, 0, 10)
-    balancer.update(losses, balancer(losses), lambda: [p, q], wrapper)  # the first micro-step: gradients stay
+    recorded = []
+    wrapper.step = lambda **kwargs: recorded.append(torch.cat([p.grad, q.grad]).float().clone())
+    for _ in range(2):  # two micro-steps of one update: combined once, from their mean gradients
+        step_losses = losses()
+        balancer.update(step_losses, balancer(step_losses), lambda: [p, q], wrapper)
     g_a, g_b = torch.tensor([-4.0, 1.0, 1.0]), torch.tensor([6.0, 1.0, 0.0])
-    expected = 0.1 * (g_b.norm() / g_a.norm() * g_a + g_b) / 2  # 1/2: the wrapper's accumulation
-    torch.testing.assert_close(torch.cat([p.grad, q.grad]).float(), expected, atol=1e-6, rtol=0)
+    expected = 0.1 * (g_b.norm() / g_a.norm() * g_a + g_b)  # the wrapper's 1/2 per micro-step, two micro-steps
+    assert len(recorded) == 1
+    torch.testing.assert_close(recorded[0], expected, atol=1e-6, rtol=0)
     assert balancer.grad_ema.shape == (2, 3)
     # (GradientBalancer hands the combination unscaled gradients: test_gradient_balancer.py)
     scaled = _db()

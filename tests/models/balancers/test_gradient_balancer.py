@@ -236,3 +236,68 @@ def test_the_representations_gramian_is_that_of_the_unscaled_losses():
     scaled = model.balancer.gramian.clone()
     model.train_step(data, OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0)))
     torch.testing.assert_close(scaled, model.balancer.gramian)  # not (1/4)² of it
+
+
+def _accumulating_wrapper(params, counts):
+    wrapper, seen = _recording_wrapper(params)
+    wrapper._accumulative_counts = counts
+    wrapper.initialize_count_status(nn.Linear(1, 1), 0, 100)
+    return wrapper, seen
+
+
+def test_accumulated_micro_steps_are_combined_once_from_their_mean_gradients():
+    # two micro-steps of one update: L_a = x_m·p, L_b = y_m·p. The combination sees the mean gradients
+    # ((x_1 + x_2)/2, (y_1 + y_2)/2) once, as the gradients of one batch twice as large
+    p = nn.Parameter(torch.tensor([1.0, 2.0]))
+    balancer = RecordingSum(['a', 'b'])
+    wrapper, seen = _accumulating_wrapper([p], 2)
+    xs, ys = [torch.tensor([1.0, 3.0]), torch.tensor([3.0, -1.0])], [torch.tensor([2.0, 0.0]), torch.tensor([0.0, 4.0])]
+    calls = []
+    record = balancer.shared_gradients
+    balancer.shared_gradients = lambda grads: (calls.append(1), record(grads))[1]
+    for x, y in zip(xs, ys):
+        losses = {'a': x @ p, 'b': y @ p}
+        balancer.update(losses, sum(losses.values()), lambda: [p], wrapper)
+    assert len(calls) == 1
+    torch.testing.assert_close(balancer.given['a'][0], torch.tensor([2.0, 1.0]))
+    torch.testing.assert_close(balancer.given['b'][0], torch.tensor([1.0, 2.0]))
+    torch.testing.assert_close(seen['grads'][0], 10 * torch.tensor([3.0, 3.0]))  # the combination, not the objective
+    assert p.grad is None  # zeroed after the step; the next update starts afresh
+    losses = {'a': xs[0] @ p, 'b': ys[0] @ p}
+    balancer.update(losses, sum(losses.values()), lambda: [p], wrapper)
+    torch.testing.assert_close(p.grad, xs[0] / 2 + ys[0] / 2)  # a micro-step on its own: the objective's gradient
+
+
+def test_per_task_batches_accumulated_over_a_round_combine_every_tasks_gradient():
+    # one task per micro-step (a round of per-task batches): L_a = x·p + 3·q in the first, L_b = y·p in the second.
+    # Each task counts 1/2 of its gradient, as in the accumulated objective (L_a + L_b)/2; q is task a's own
+    p, q = nn.Parameter(torch.tensor([1.0, 2.0])), nn.Parameter(torch.tensor(5.0))
+    x, y = torch.tensor([1.0, -1.0]), torch.tensor([4.0, 0.5])
+    balancer = RecordingSum(['a', 'b'])
+    wrapper, seen = _accumulating_wrapper([p, q], 2)
+    for losses in ({'a': x @ p + 3 * q}, {'b': y @ p + 0 * q}):
+        balancer.update(losses, sum(losses.values()), lambda: [p, q], wrapper)
+    assert [len(g) for g in balancer.given.values()] == [1, 1]  # only p is shared in the round
+    torch.testing.assert_close(balancer.given['a'][0], x / 2)
+    torch.testing.assert_close(balancer.given['b'][0], y / 2)
+    torch.testing.assert_close(seen['grads'][0], 10 * (x / 2 + y / 2))  # the sum's (x + y)/2, ×10; scale 1/2 · 2
+    torch.testing.assert_close(seen['grads'][1], torch.tensor(1.5))  # the accumulated objective's
+
+
+def test_a_step_with_one_task_only_names_the_accumulation_it_needs():
+    p = nn.Parameter(torch.tensor([1.0, 2.0]))
+    balancer = RecordingSum(['a', 'b', 'c'])
+    wrapper, _ = _recording_wrapper([p])
+    losses = {'a': torch.tensor([1.0, 3.0]) @ p}
+    with pytest.raises(ValueError, match=r"RecordingSum: an optimiser step saw the gradient of one task only \(\['a'\]\)"
+                                         r'.*accumulative_counts = the number of tasks \(3\)'):
+        balancer.update(losses, losses['a'], lambda: [p], wrapper)
+
+
+def test_the_representations_combination_refuses_a_batch_without_every_task():
+    model = _two_task_model()
+    model.balancer = InverseNormWeights(['a', 'b'], gradients='representation')
+    data = dict(inputs=torch.randn(2, 3, 16, 16), data_samples={'a': torch.rand(2, 1, 16, 16) + 0.1})
+    with pytest.raises(ValueError, match=r"InverseNormWeights: needs the loss of every task \['a', 'b'\] in every "
+                                         r"batch .* lacks \['b'\]"):
+        model.train_step(data, OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0)))

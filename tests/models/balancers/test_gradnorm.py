@@ -108,12 +108,16 @@ def test_a_model_step_uses_the_last_shared_layer_and_the_models_optimiser():
     losses = model.loss(**data)
     norms = torch.stack([torch.autograd.grad(weight * losses[f'loss_{t}'], layer, retain_graph=True)[0].norm()
                          for t, weight in (('a', 1.0), ('b', 2.0))])
-    expected = torch.sign(norms - norms.mean()) * norms / 2  # first step: the targets are Ḡ; 1/2: accumulation
+    expected = torch.sign(norms - norms.mean()) * norms  # first step: the targets are Ḡ
     wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1), accumulative_counts=2)
     wrapper.initialize_count_status(model, 0, 10)
-    model.train_step(data, wrapper)  # the first of two micro-steps: the gradients stay
-    torch.testing.assert_close(model.balancer.loss_weights.grad, expected, atol=1e-6, rtol=0)
-    model.train_step(data, wrapper)  # the step: the weights move and are renormalised
+    step, seen = wrapper.step, []
+    wrapper.step = lambda **kwargs: (seen.append(model.balancer.loss_weights.grad.clone()), step(**kwargs))
+    model.train_step(data, wrapper)  # the first of two micro-steps: nothing is combined yet
+    assert model.balancer.loss_weights.grad is None and not seen
+    model.train_step(data, wrapper)  # the step: one weight gradient (1/2 per micro-step, two micro-steps)
+    torch.testing.assert_close(seen[0], expected, atol=1e-6, rtol=0)
+    # the weights moved and are renormalised
     assert model.balancer.loss_weights.sum().item() == pytest.approx(2.0, rel=1e-6)
     assert model.balancer.loss_weights[0].item() != pytest.approx(1.0, abs=1e-4)
     others = [p for p in model.parameters() if p is not model.balancer.loss_weights]
