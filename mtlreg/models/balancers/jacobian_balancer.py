@@ -111,7 +111,18 @@ class JacobianBalancer(GradientBalancer):
         return self.aggregator is None or isinstance(self.aggregator, torchjd_aggregation().GramianWeightedAggregator)
 
     def gramian_weights(self, gramian: torch.Tensor, tasks: Sequence[str]) -> torch.Tensor:
-        return self.aggregator.gramian_weighting(gramian.to(torch.float32))
+        gramian = gramian.to(torch.float32)
+        self.place_preference(gramian)
+        return self.aggregator.gramian_weighting(gramian)
+
+    def place_preference(self, like: torch.Tensor) -> None:
+        """Put a preference vector's weights (torchjd keeps them where they were built: on the CPU, in float32) on
+        ``like``'s device and dtype, so that a CUDA or float64 Jacobian aggregates with them."""
+        constant = torchjd_aggregation().ConstantWeighting
+        for module in self.aggregator.modules():
+            if isinstance(module, constant) and (module.weights.device != like.device
+                                                 or module.weights.dtype != like.dtype):
+                module.weights = module.weights.to(device=like.device, dtype=like.dtype)
 
     def record_weights(self, weights: dict[str, float]) -> None:
         self._weights = {t: w * self.task_weights[t] for t, w in weights.items()}
@@ -143,6 +154,7 @@ class JacobianBalancer(GradientBalancer):
 
         ``tasks`` names the rows (default: every task, in the order of ``task_names``).
         """
+        self.place_preference(jacobian)
         weighted = torchjd_aggregation().WeightedAggregator
         if isinstance(self.aggregator, weighted):
             weights = self.aggregator.weighting(jacobian)

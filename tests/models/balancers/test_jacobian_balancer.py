@@ -95,3 +95,16 @@ def test_only_stateless_gramian_weightings_take_representation_gradients():
         BALANCERS.build(dict(type=name, gradients='representation'), default_args=dict(task_names=['a', 'b']))
     with pytest.raises(TypeError):  # ConFIG is not a weighting of the rows: it has no such option
         BALANCERS.build(dict(type='ConFIGBalancer', gradients='representation'), default_args=dict(task_names=['a']))
+
+
+@pytest.mark.parametrize('name', ['UPGradBalancer', 'DualProjBalancer', 'AlignedMTLBalancer'])
+@pytest.mark.parametrize('device', ['cpu', pytest.param('cuda', marks=pytest.mark.skipif(
+    not torch.cuda.is_available(), reason='the preference on a CUDA Jacobian needs CUDA'))])
+def test_a_preference_vector_follows_the_jacobians_dtype_and_device(name, device):
+    # torchjd keeps the preference where it was built (CPU, float32); a float64 or CUDA Jacobian must still aggregate
+    balancer = BALANCERS.build(dict(type=name, pref_vector=[0.3, 0.7]), default_args=dict(task_names=['a', 'b']))
+    jacobian = torch.tensor([[-4.0, 1.0, 1.0], [6.0, 1.0, 1.0]])
+    expected, _ = balancer.aggregate(jacobian)
+    got, weights = balancer.aggregate(jacobian.to(device, torch.float64))
+    assert got.dtype == torch.float64 and got.device.type == device
+    torch.testing.assert_close(got.cpu().float(), expected, atol=1e-5, rtol=0)
