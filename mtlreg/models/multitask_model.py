@@ -13,6 +13,7 @@ from mtlreg.registry import BACKBONES, BALANCERS, HEADS, LOSSES, MODELS, POLICIE
 from .backbones.task_conditioned import is_task_conditioned
 from .compatibility import check_mask_skips, check_policy_for_backbone
 from mtlreg.utils.errors import DataError
+from mtlreg.utils.rank_mean import mean_over_ranks
 
 #: the keys of one task's declaration in the config's ``tasks`` dict
 TASK_KEYS = {
@@ -200,7 +201,7 @@ class MultiTaskModel(BaseModel):
         # a gradient-level balancer knows its (effective) weights only after combining the gradients
         log_vars.update((f'weight_{t}', torch.tensor(w)) for t, w in self.balancer.current_weights().items()
                         if t in task_losses)
-        return log_vars
+        return mean_over_ranks(log_vars)  # the log shows the global batch's losses, not rank 0's
 
     @property
     def task_conditioned(self) -> bool:

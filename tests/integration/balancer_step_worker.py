@@ -79,13 +79,14 @@ def main(out_dir: str, families: str) -> None:
         runner = MultiTaskDistributedDataParallel(module=model, device_ids=None, find_unused_parameters=True) \
             if distributed else model
         wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.05))
-        weights = []
+        weights, logs = [], []
         for step in range(STEPS):
             torch.manual_seed(1000 + step)  # the policy's sampling: the same draws on every process
-            runner.train_step(batch(step, rank, world, model.balancer.loss_samples), wrapper)
+            log = runner.train_step(batch(step, rank, world, model.balancer.loss_samples), wrapper)
             weights.append(model.balancer.current_weights())
+            logs.append({k: float(v) for k, v in log.items()})
         torch.save({'parameters': {k: v.detach().clone() for k, v in model.state_dict().items()
-                                   if isinstance(v, torch.Tensor)}, 'weights': weights},
+                                   if isinstance(v, torch.Tensor)}, 'weights': weights, 'logs': logs},
                    os.path.join(out_dir, f'{family}_world{world}_rank{rank}.pt'))
 
 

@@ -49,3 +49,7 @@ def test_two_processes_with_half_batches_equal_one_process_with_the_whole(runs, 
     assert moved > 0 and initial is None
     for w1, w2 in zip(single['weights'], ranks[0]['weights']):
         assert w2 == pytest.approx(w1, rel=1e-4, abs=1e-6), f'{family}: balancer weights differ'
+    # the logged losses and weights are the global batch's (the mean over the processes), the same on every rank
+    assert ranks[0]['logs'] == ranks[1]['logs']
+    for l1, l2 in zip(single['logs'], ranks[0]['logs']):
+        assert l2 == pytest.approx(l1, rel=1e-4, abs=1e-6), f'{family}: logged values differ'
