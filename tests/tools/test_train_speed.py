@@ -1,8 +1,9 @@
-"""The side-by-side training-speed benchmark times every config and refuses staged ones."""
+"""The side-by-side training-speed benchmark times every config; a staged one steps the optimiser wrapper it is told."""
 import importlib.util
 import os
 
 import pytest
+import torch
 
 from tests.engine.tiny import tiny_cfg, tiny_staged_cfg
 
@@ -24,8 +25,18 @@ def test_configs_take_turns_and_get_a_median_each(tmp_path):
     assert mtan.params > 0 and shared.batch['inputs'].shape[0] == 4
 
 
-def test_staged_configs_are_refused(tmp_path):
-    with pytest.raises(ValueError, match='staged config'):
+def test_a_staged_config_steps_the_named_optimiser_wrapper_and_needs_the_name(tmp_path):
+    with pytest.raises(ValueError, match=r"adashare: a staged config; name the optimiser wrapper .* --optim-wrapper "
+                                         r"\(one of \['arch', 'retrain', 'warmup', 'weights'\]\)"):
         train_speed.Trainee(tiny_staged_cfg(tmp_path), name='adashare')
+    with pytest.raises(KeyError, match="--optim-wrapper 'nope' is not one of"):
+        train_speed.Trainee(tiny_staged_cfg(tmp_path), name='adashare', optim_wrapper='nope')
+    adashare = train_speed.Trainee(tiny_staged_cfg(tmp_path), name='adashare', optim_wrapper='weights')
+    arch = [p.detach().clone() for p in adashare.model.arch_parameters()]
+    weights = [p.detach().clone() for p in adashare.model.weight_parameters()]
+    seconds = train_speed.measure([adashare], iters=1, rounds=1, warmup=1)
+    assert seconds['adashare'] > 0
+    assert all(torch.equal(a, b) for a, b in zip(arch, adashare.model.arch_parameters()))  # only the weights step
+    assert any(not torch.equal(a, b) for a, b in zip(weights, adashare.model.weight_parameters()))
     with pytest.raises(FileNotFoundError, match='nope.py'):
         train_speed.Trainee('nope.py')

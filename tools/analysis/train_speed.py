@@ -4,7 +4,9 @@ Every config's model, optimiser and balancer are built from the config; each tak
 its own training data and runs ``train_step`` (forward, balancer, backward, optimiser step). The configs
 take turns (``--rounds`` rounds of ``--iters`` timed iterations each, after ``--warmup`` untimed ones),
 so a slower or busier moment hits all of them alike; the median per iteration is printed with its ratio
-to the first config. For configs with a single optimiser (baselines, MTAN, cross-stitch, balancers).
+to the first config. A config with a single optimiser (baselines, MTAN, cross-stitch, balancers) steps
+it; a staged config (AdaShare, the DAG network) steps the wrapper ``--optim-wrapper`` names (e.g.
+``weights``: AdaShare's search step of the weights, the policy in its default mode).
 
 Example (the architecture × balancer table of docs/methods/balancers.md)::
 
@@ -26,13 +28,15 @@ def parse_args(argv=None):
     parser.add_argument('--rounds', type=int, default=4, help='turns per config')
     parser.add_argument('--warmup', type=int, default=2, help='untimed iterations per config first')
     parser.add_argument('--threads', type=int, default=None, help='torch threads (default: torch\'s)')
+    parser.add_argument('--optim-wrapper', default=None,
+                        help='for staged configs: the optimiser wrapper (by name) whose step is timed')
     return parser.parse_args(argv)
 
 
 class Trainee:
     """One config's model, optimiser wrapper and a fixed training batch."""
 
-    def __init__(self, config, seed: int = 0, name: str | None = None):
+    def __init__(self, config, seed: int = 0, name: str | None = None, optim_wrapper: str | None = None):
         import torch
         from mmengine.dataset import default_collate
 
@@ -46,8 +50,10 @@ class Trainee:
             config = load_config(config)
         cfg = resolve_task_config(config)
         self.name = name or 'config'
-        if 'stages' in cfg.train_cfg:
-            raise ValueError(f'{self.name}: a staged config; time its stages from the training log instead')
+        staged = 'stages' in cfg.train_cfg
+        if staged and optim_wrapper is None:
+            raise ValueError(f'{self.name}: a staged config; name the optimiser wrapper whose step to time with '
+                             f'--optim-wrapper (one of {sorted(k for k in cfg.optim_wrapper if k != "constructor")})')
         torch.manual_seed(seed)
         self.model = MODELS.build(cfg.model).train()
         wrapper_cfg = dict(cfg.optim_wrapper)
@@ -55,6 +61,11 @@ class Trainee:
             type=wrapper_cfg.pop('constructor', 'DefaultOptimWrapperConstructor'),
             optim_wrapper_cfg=wrapper_cfg, paramwise_cfg=wrapper_cfg.pop('paramwise_cfg', None)))
         self.optim_wrapper = constructor(self.model)
+        if staged:
+            if optim_wrapper not in self.optim_wrapper:
+                raise KeyError(f'{self.name}: --optim-wrapper {optim_wrapper!r} is not one of the config\'s '
+                               f'optimiser wrappers {sorted(self.optim_wrapper.keys())}')
+            self.optim_wrapper = self.optim_wrapper[optim_wrapper]
         loader = cfg.train_dataloader
         dataset = DATASETS.build(loader.dataset)
         self.batch = default_collate([dataset[i] for i in range(loader.batch_size)])
@@ -87,7 +98,7 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     register_all_modules()
-    trainees = [Trainee(c) for c in args.configs]
+    trainees = [Trainee(c, optim_wrapper=args.optim_wrapper) for c in args.configs]
     seconds = measure(trainees, args.iters, args.rounds, args.warmup)
     first = seconds[trainees[0].name]
     print(f'seconds per training iteration ({torch.get_num_threads()} threads, median of '
