@@ -15,9 +15,13 @@ class TaskRotationBatchSampler:
 
     Each task has its own stream of indices (reshuffled every pass over its
     data, seeded, split across ranks), so tasks of different sizes are visited
-    equally often. In training (``infinite=True``) a round takes one batch of
-    every task, in the dataset's task order or, with ``shuffle_tasks``, in a
-    random order per round (the per-task batches of Maziarz et al., Sec. V).
+    equally often. A pass takes whole global batches (``batch_size`` × the
+    number of ranks) of the shuffled order, rank r every world-th index from
+    the r-th, so the ranks' batches of a step are disjoint and together are the
+    batch one process with ``batch_size`` × world draws. In training
+    (``infinite=True``) a round takes one batch of every task, in the dataset's
+    task order or, with ``shuffle_tasks``, in a random order per round (the
+    per-task batches of Maziarz et al., Sec. V).
     For evaluation (``infinite=False``) every sample is visited once, task by
     task.
 
@@ -51,7 +55,9 @@ class TaskRotationBatchSampler:
         while True:
             g = torch.Generator().manual_seed(self.seed + 1000003 * k + epoch)
             order = torch.randperm(len(indices), generator=g).tolist() if self.shuffle else list(range(len(indices)))
-            mine = [indices[i] for i in order[self.rank::self.world_size]]
+            # whole global batches only, so every rank has as many per pass as one process with the whole batch
+            usable = len(order) // (self.batch_size * self.world_size) * self.batch_size * self.world_size
+            mine = [indices[i] for i in order[:usable][self.rank::self.world_size]]
             for start in range(0, len(mine) - self.batch_size + 1, self.batch_size):
                 yield mine[start:start + self.batch_size]
             epoch += 1
@@ -79,6 +85,9 @@ class TaskRotationBatchSampler:
     def __len__(self) -> int:
         total = 0  # infinite: the batches of one pass over every task's data
         for r in self.ranges.values():
+            if self.infinite:
+                total += len(r) // (self.batch_size * self.world_size)
+                continue
             n = len(range(self.rank, len(r), self.world_size))
-            total += n // self.batch_size if self.drop_last or self.infinite else -(-n // self.batch_size)
+            total += n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         return total

@@ -7,7 +7,7 @@ from mmengine.logging import print_log
 
 from mtlreg.registry import HOOKS
 from mtlreg.utils.errors import ConfigError
-from .hook_utils import model_submodule, stage_names
+from .hook_utils import broadcast_decision, model_submodule, stage_names
 from .stage_hook import StageHook
 
 
@@ -24,7 +24,9 @@ class BestPolicyHook(StageHook):
     reads, the validation split in every shipped config). As in AdaShare,
     only validations after the curriculum has released every block compete
     (``after_full_curriculum``; a policy without a curriculum always
-    competes). The kept state is saved in checkpoints.
+    competes). The kept state is saved in checkpoints. The validation results
+    are the whole validation split's on every process of a distributed run, so
+    every process keeps the same state; the one restored is rank 0's.
 
     Args:
         stage: the search stage. Defaults to 'search'.
@@ -93,7 +95,7 @@ class BestPolicyHook(StageHook):
             return
         policy = model_submodule(runner, self.module)
         mode = policy.mode_index.clone()
-        policy.load_state_dict(self.best_state)
+        policy.load_state_dict({k: broadcast_decision(v) for k, v in self.best_state.items()})  # rank 0's
         policy.mode_index.copy_(mode)
         runner.logger.info(f'BestPolicyHook: restored the policy of iteration {self.best_iter} '
                            f'({self.metric} = {self.best_score:.4f})')

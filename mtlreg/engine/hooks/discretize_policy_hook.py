@@ -4,11 +4,12 @@ from __future__ import annotations
 import os.path as osp
 
 import torch
+from mmengine.dist import is_main_process
 
 from mtlreg.registry import HOOKS
 from mtlreg.structures.policy_file import save_policy
 from mtlreg.visualization import decision_heatmap, save_png
-from .hook_utils import model_submodule, unwrap_model
+from .hook_utils import broadcast_decision, model_submodule, unwrap_model
 from .stage_hook import StageHook
 
 
@@ -22,7 +23,8 @@ class DiscretizePolicyHook(StageHook):
     seeds ``seed, seed + 1, ...``; each is written to
     ``<work_dir>/policy/policy_sample<i>.json`` (and a PNG), and sample
     ``use_sample`` is trained. A JSON can be re-trained on its own with
-    ``FixedMaskPolicy(mask_file=...)``.
+    ``FixedMaskPolicy(mask_file=...)``. In a distributed run every process
+    trains rank 0's mask, and rank 0 writes the files.
 
     Args:
         stage: the stage that trains the discrete policy. Defaults to 'retrain'.
@@ -58,14 +60,14 @@ class DiscretizePolicyHook(StageHook):
         units = list(model.backbone.unit_names()) if hasattr(model, 'backbone') else None
         probs = policy.probabilities().cpu()
         masks = self.masks(policy)
-        for i, mask in enumerate(masks):
+        for i, mask in enumerate(masks if is_main_process() else []):
             path = osp.join(runner.work_dir, 'policy', f'policy_sample{i}.json')
             save_policy(path, policy.task_names, mask.cpu().numpy(), probs.numpy(), units,
                         discretize=self.discretize_cfg, seed=self.seed + i, iteration=runner.iter)
             save_png(path[:-len('.json')] + '.png',
                      decision_heatmap(probs.numpy(), mask.cpu().numpy(), policy.task_names, units,
                                       title=f'discrete policy, sample {i}: probabilities, the decision outlined'))
-        chosen = masks[self.use_sample]
+        chosen = broadcast_decision(masks[self.use_sample])  # rank 0's: every process trains one structure
         policy.fix(chosen)
         rows = '; '.join(f'{t}: {"".join(str(int(v)) for v in chosen[k].flatten())}'
                          for k, t in enumerate(policy.task_names))

@@ -1,6 +1,8 @@
-"""What the hooks share: finding the model, a submodule of it, and where the run is in its stages."""
+"""What the hooks share: finding the model, a submodule of it, where the run is in its stages, rank 0's decisions."""
 from __future__ import annotations
 
+import torch
+from mmengine.dist import broadcast
 from mmengine.model import is_model_wrapper
 from torch import nn
 
@@ -16,6 +18,20 @@ def model_submodule(runner, module: str) -> nn.Module:
         return unwrap_model(runner).get_submodule(module)
     except AttributeError as err:
         raise AttributeError(f'{module!r}: the model has no such submodule') from err
+
+
+def broadcast_decision(tensor: torch.Tensor) -> torch.Tensor:
+    """Rank 0's ``tensor`` on every process of a distributed run (a copy; the tensor itself outside one).
+
+    A decision about the structure (a discrete mask, a kept policy) is taken once and every process
+    trains with it. Every process must call it at the same point (a collective).
+    """
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()
+            and torch.distributed.get_world_size() > 1):
+        return tensor
+    carried = tensor.detach().to(torch.uint8 if tensor.dtype == torch.bool else tensor.dtype).clone()
+    broadcast(carried, src=0)
+    return carried.to(tensor.dtype)
 
 
 def clear_optimizer_states(runner) -> None:

@@ -6,7 +6,7 @@ import copy
 import torch
 
 from mtlreg.registry import HOOKS, MODELS
-from .hook_utils import clear_optimizer_states, unwrap_model
+from .hook_utils import broadcast_decision, clear_optimizer_states, unwrap_model
 from .stage_hook import StageHook
 
 
@@ -19,7 +19,9 @@ class ReinitializeWeightsHook(StageHook):
     backbone is loaded again) and every parameter and buffer outside the policy
     takes the fresh values. ``keep_searched_weights=True`` keeps the searched
     weights instead (fine-tuning). Optimiser states are cleared either way, so
-    the stage starts with a new optimiser state.
+    the stage starts with a new optimiser state. In a distributed run every
+    process takes rank 0's fresh values (its random generator may differ from
+    the others', e.g. with ``randomness.diff_rank_seed``).
 
     Args:
         stage: the stage to prepare. Defaults to 'retrain'.
@@ -44,8 +46,8 @@ class ReinitializeWeightsHook(StageHook):
             new = {k: v for k, v in fresh.items() if k in own and not k.startswith(self.keep_prefixes)}
             in_place = {k: v for k, v in new.items() if isinstance(v, torch.Tensor) and v.shape == own[k].shape}
             with torch.no_grad():
-                for key, value in in_place.items():
-                    own[key].copy_(value)
+                for key, value in in_place.items():  # rank 0's draw: the processes' generators may differ
+                    own[key].copy_(broadcast_decision(value))
             # the rest loads through the modules: a module's extra state (a balancer's aggregator state) and
             # buffers whose size a first step set (tracked gradients), which their modules know how to restore
             rest = {k: v for k, v in new.items() if k not in in_place}
