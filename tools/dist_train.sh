@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Train with several processes (torchrun): NCCL on GPUs, gloo on the CPU.
+# Train with several processes (torchrun), on one machine or several: NCCL on GPUs, gloo on the CPU.
 set -euo pipefail
 usage() {
     cat <<'TEXT'
@@ -8,27 +8,60 @@ usage: tools/dist_train.sh CONFIG NUM_PROCESSES [tools/train.py options ...]
   CONFIG          config file (relative to the current directory, or absolute)
   NUM_PROCESSES   processes on this machine (one per GPU; on the CPU, e.g. 2)
 
-environment: PORT (default 29500), NNODES (1), NODE_RANK (0), MASTER_ADDR (127.0.0.1)
-example:     tools/dist_train.sh configs/adashare/adashare_resnet18_scenes-5task.py 2 --work-dir work_dirs/ddp
+environment (run the same command on every node):
+  NNODES          number of nodes (default 1; with RDZV_ENDPOINT also MIN:MAX)
+  NODE_RANK       rank of this node, 0 .. NNODES-1 (default 0)
+  MASTER_ADDR     address of node 0 (default 127.0.0.1)
+  PORT            port on node 0 (default 29500)
+  RDZV_ENDPOINT   HOST[:PORT] of a rendezvous (c10d) instead of MASTER_ADDR/PORT/NODE_RANK:
+                  nodes get their ranks as they join
+  RDZV_ID         job id shared by the nodes of one rendezvous (default mtlreg)
+  RDZV_BACKEND    rendezvous backend (default c10d)
+  PYTHON          interpreter (default python)
+examples:
+  tools/dist_train.sh configs/adashare/adashare_resnet18_scenes-5task.py 2 --work-dir work_dirs/ddp
+  NNODES=2 NODE_RANK=0 MASTER_ADDR=10.0.0.1 PORT=29500 tools/dist_train.sh CONFIG 8   # on node 0
+  NNODES=2 NODE_RANK=1 MASTER_ADDR=10.0.0.1 PORT=29500 tools/dist_train.sh CONFIG 8   # on node 1
 TEXT
 }
-if [[ $# -lt 2 || "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+fail() {
+    echo "error: $1 (see tools/dist_train.sh --help)" >&2
+    exit 2
+}
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
     usage
-    [[ $# -ge 1 && ( "$1" == "-h" || "$1" == "--help" ) ]] && exit 0 || exit 2
+    exit 0
+fi
+if [[ $# -lt 2 ]]; then
+    usage
+    exit 2
 fi
 CONFIG=$1
 NPROC=$2
 shift 2
-if [[ ! -f "$CONFIG" ]]; then
-    echo "error: config file not found: $CONFIG (relative paths are read from $(pwd))" >&2
-    exit 2
-fi
-if ! [[ "$NPROC" =~ ^[1-9][0-9]*$ ]]; then
-    echo "error: NUM_PROCESSES must be a positive integer, got '$NPROC'" >&2
-    exit 2
+[[ -f "$CONFIG" ]] || fail "config file not found: $CONFIG (relative paths are read from $(pwd))"
+[[ "$NPROC" =~ ^[1-9][0-9]*$ ]] || fail "NUM_PROCESSES must be a positive integer, got '$NPROC'"
+
+NNODES=${NNODES:-1}
+RDZV_ENDPOINT=${RDZV_ENDPOINT:-}
+if [[ -n "$RDZV_ENDPOINT" ]]; then
+    [[ "$NNODES" =~ ^[1-9][0-9]*(:[1-9][0-9]*)?$ ]] \
+        || fail "NNODES must be a positive integer or MIN:MAX, got '$NNODES'"
+    HOST_PORT='^(\[[0-9A-Fa-f:.]+\]|[-A-Za-z0-9_.]+)(:[0-9]+)?$'
+    [[ "$RDZV_ENDPOINT" =~ $HOST_PORT ]] || fail "RDZV_ENDPOINT must be HOST or HOST:PORT, got '$RDZV_ENDPOINT'"
+    LAUNCH=(--nnodes="$NNODES" --rdzv-backend="${RDZV_BACKEND:-c10d}" --rdzv-endpoint="$RDZV_ENDPOINT"
+            --rdzv-id="${RDZV_ID:-mtlreg}")
+else
+    NODE_RANK=${NODE_RANK:-0}
+    PORT=${PORT:-29500}
+    [[ "$NNODES" =~ ^[1-9][0-9]*$ ]] || fail "NNODES must be a positive integer, got '$NNODES'"
+    [[ "$NODE_RANK" =~ ^(0|[1-9][0-9]*)$ ]] && (( NODE_RANK < NNODES )) \
+        || fail "NODE_RANK must be an integer from 0 to NNODES-1 = $((NNODES - 1)), got '$NODE_RANK'"
+    [[ "$PORT" =~ ^[1-9][0-9]*$ ]] && (( PORT < 65536 )) || fail "PORT must be a port number (1-65535), got '$PORT'"
+    LAUNCH=(--nnodes="$NNODES" --node-rank="$NODE_RANK" --master-addr="${MASTER_ADDR:-127.0.0.1}"
+            --master-port="$PORT")
 fi
 TOOLS="$(cd "$(dirname "$0")" && pwd)"
 PYTHON=${PYTHON:-python}
-exec "$PYTHON" -m torch.distributed.run --nnodes="${NNODES:-1}" --node_rank="${NODE_RANK:-0}" \
-    --master_addr="${MASTER_ADDR:-127.0.0.1}" --nproc_per_node="$NPROC" --master_port="${PORT:-29500}" \
+exec "$PYTHON" -m torch.distributed.run "${LAUNCH[@]}" --nproc-per-node="$NPROC" \
     "$TOOLS/train.py" "$CONFIG" --launcher pytorch "$@"

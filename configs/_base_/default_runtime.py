@@ -17,7 +17,7 @@ env_cfg = dict(
     cudnn_benchmark=False,
     flush_denormal=True,  # denormal floats as zero on CPUs: runs do not slow down as weights decay
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='gloo'),
+    dist_cfg=dict(backend='nccl'),  # on GPUs; without CUDA the tools start a gloo group themselves
 )
 
 vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]

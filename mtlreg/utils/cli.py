@@ -126,7 +126,9 @@ def add_run_arguments(parser: argparse.ArgumentParser, loads: str) -> None:
                              "mtlreg's own checkpoints never need it")
     parser.add_argument('--allow-partial-load', action='store_true',
                         help=f'{loads}: accept a checkpoint whose keys do not all match the model')
-    parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none', help='job launcher')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
+                        help='job launcher: none (one process), pytorch (torchrun: tools/dist_*.sh), '
+                             'slurm (srun: tools/slurm_*.sh)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     parser.add_argument('--debug', action='store_true', help='show the full traceback of an error')
 

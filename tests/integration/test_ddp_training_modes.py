@@ -196,3 +196,34 @@ def test_a_two_process_run_resumed_inside_the_search_continues_exactly(runs):
         assert len(resumed['metrics']) == len(whole['metrics']) - 1
         assert resumed['metrics'] == whole['metrics'][1:]
         assert not math.isnan(resumed['metrics'][-1]['delta/mean'])
+
+
+# ------------------------------------------------------------------ the same on GPUs: NCCL and float16 AMP
+@pytest.fixture(scope='module')
+def cuda_runs(tmp_path_factory):
+    """Every mode on one GPU and on two (NCCL), under float16 AMP with its loss scaler."""
+    if torch.cuda.device_count() < 2:
+        pytest.skip('NCCL with two processes needs two GPUs')
+    out = tmp_path_factory.mktemp('ddp_training_modes_cuda')
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO)
+    modes = ','.join(MODES)
+    single = subprocess.run([sys.executable, WORKER, str(out), modes, str(1e-6), 'amp'], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert single.returncode == 0, single.stdout[-3000:] + single.stderr[-3000:]
+    two = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--nnodes=1', '--nproc_per_node=2',
+                          f'--master_port={PORT + 1}', WORKER, str(out), modes, str(1e-6), 'amp'],
+                         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert two.returncode == 0, two.stdout[-3000:] + two.stderr[-3000:]
+    return lambda mode, world, rank=0: torch.load(out / f'{mode}_world{world}_rank{rank}.pt', weights_only=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('mode', list(MODES))
+def test_on_gpus_with_nccl_and_amp_the_ranks_agree_and_match_one_process(cuda_runs, mode):
+    single, ranks = cuda_runs(mode, 1), [cuda_runs(mode, 2, r) for r in (0, 1)]
+    for name, value in ranks[0]['state'].items():
+        assert torch.equal(value, ranks[1]['state'][name]), f'{mode}: {name} differs between the ranks'
+        if value.is_floating_point() and value.numel():  # float16 forward passes: a looser tolerance
+            assert float((value.float() - single['state'][name].float()).abs().max()) <= 1e-3, f'{mode}: {name}'
+        else:
+            assert torch.equal(value, single['state'][name]), f'{mode}: {name}'

@@ -1,7 +1,7 @@
 """Train every training mode a few iterations through the runner, on one process or as one of two gloo processes.
 
 Run by test_ddp_training_modes.py: once alone with the whole batch and once under torchrun with two processes,
-each with half of it. Augmentation is off, and batch norm (on its running statistics) and dropout are in eval
+each with half of it (on GPUs, with ``amp``: NCCL and float16 with a loss scaler). Augmentation is off, and batch norm (on its running statistics) and dropout are in eval
 mode in training, so a sample's output does not depend on the rest of its batch: the runs must agree up to float
 rounding. Per mode it saves the final state dict, the validation results, the kept best policy, the first
 batches of every training dataloader (dataset indices) and the wall time.
@@ -19,6 +19,7 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.hooks import Hook  # noqa: E402
 from torch import nn  # noqa: E402
 
+from mtlreg.engine.config_utils import enable_amp  # noqa: E402
 from mtlreg.engine.dist import init_cpu_process_group_if_needed  # noqa: E402
 from mtlreg.engine.hooks.hook_utils import unwrap_model  # noqa: E402
 from mtlreg.engine.runner import MultiTaskRunner  # noqa: E402
@@ -148,7 +149,7 @@ def first_batches(runner, world: int, extra_passes: int = 3) -> dict:
     return batches
 
 
-def run(mode: str, out_dir: str, rank: int, world: int, adam_eps: float) -> None:
+def run(mode: str, out_dir: str, rank: int, world: int, adam_eps: float, amp: bool = False) -> None:
     work_dir = os.path.join(out_dir, f'{mode}_world{world}')
     resume = mode == 'adashare_resume'
     cfg = MODES[RESUME_OF if resume else mode](work_dir, BATCH // world)
@@ -163,6 +164,8 @@ def run(mode: str, out_dir: str, rank: int, world: int, adam_eps: float) -> None
         cfg.default_hooks.checkpoint.interval = 10 ** 6
         cfg.default_hooks.checkpoint.save_last = False
     _adam_eps(cfg, adam_eps)
+    if amp:  # on CUDA: float16 with a loss scaler (NCCL, as on a GPU machine)
+        enable_amp(cfg)
     cfg.log_level = 'WARNING'
     start = time.perf_counter()
     runner = MultiTaskRunner.from_cfg(cfg)
@@ -182,16 +185,19 @@ def run(mode: str, out_dir: str, rank: int, world: int, adam_eps: float) -> None
                os.path.join(out_dir, f'{mode}_world{world}_rank{rank}.pt'))
 
 
-def main(out_dir: str, modes: str, adam_eps: str = str(ADAM_EPS)) -> None:
+def main(out_dir: str, modes: str, adam_eps: str = str(ADAM_EPS), amp: str = '') -> None:
     torch.set_num_threads(1)
     register_all_modules()
     distributed = 'WORLD_SIZE' in os.environ
     if distributed:
         init_cpu_process_group_if_needed('pytorch')
+        if not torch.distributed.is_initialized():  # CUDA: NCCL, one GPU per process, as the runner would
+            from mmengine.dist import init_dist
+            init_dist('pytorch', backend='nccl')
     rank = torch.distributed.get_rank() if distributed else 0
     world = torch.distributed.get_world_size() if distributed else 1
     for mode in modes.split(','):
-        run(mode, out_dir, rank, world, float(adam_eps))
+        run(mode, out_dir, rank, world, float(adam_eps), amp == 'amp')
         if distributed:
             torch.distributed.barrier()
 

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Test a checkpoint with several processes (torchrun), on one machine or several: NCCL on GPUs, gloo on the CPU.
+set -euo pipefail
+usage() {
+    cat <<'TEXT'
+usage: tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCESSES [tools/test.py options ...]
+
+  CONFIG          config file (relative to the current directory, or absolute)
+  CHECKPOINT      checkpoint file written by tools/train.py
+  NUM_PROCESSES   processes on this machine (one per GPU; on the CPU, e.g. 2)
+
+environment (run the same command on every node):
+  NNODES          number of nodes (default 1; with RDZV_ENDPOINT also MIN:MAX)
+  NODE_RANK       rank of this node, 0 .. NNODES-1 (default 0)
+  MASTER_ADDR     address of node 0 (default 127.0.0.1)
+  PORT            port on node 0 (default 29500)
+  RDZV_ENDPOINT   HOST[:PORT] of a rendezvous (c10d) instead of MASTER_ADDR/PORT/NODE_RANK:
+                  nodes get their ranks as they join
+  RDZV_ID         job id shared by the nodes of one rendezvous (default mtlreg)
+  RDZV_BACKEND    rendezvous backend (default c10d)
+  PYTHON          interpreter (default python)
+examples:
+  tools/dist_test.sh configs/adashare/adashare_resnet18_scenes-5task.py work_dirs/ddp/iter_1000.pth 2
+  NNODES=2 NODE_RANK=0 MASTER_ADDR=10.0.0.1 tools/dist_test.sh CONFIG CHECKPOINT 8   # on node 0
+  NNODES=2 NODE_RANK=1 MASTER_ADDR=10.0.0.1 tools/dist_test.sh CONFIG CHECKPOINT 8   # on node 1
+TEXT
+}
+fail() {
+    echo "error: $1 (see tools/dist_test.sh --help)" >&2
+    exit 2
+}
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+    usage
+    exit 0
+fi
+if [[ $# -lt 3 ]]; then
+    usage
+    exit 2
+fi
+CONFIG=$1
+CHECKPOINT=$2
+NPROC=$3
+shift 3
+[[ -f "$CONFIG" ]] || fail "config file not found: $CONFIG (relative paths are read from $(pwd))"
+[[ -f "$CHECKPOINT" ]] || fail "checkpoint file not found: $CHECKPOINT (relative paths are read from $(pwd))"
+[[ "$NPROC" =~ ^[1-9][0-9]*$ ]] || fail "NUM_PROCESSES must be a positive integer, got '$NPROC'"
+
+NNODES=${NNODES:-1}
+RDZV_ENDPOINT=${RDZV_ENDPOINT:-}
+if [[ -n "$RDZV_ENDPOINT" ]]; then
+    [[ "$NNODES" =~ ^[1-9][0-9]*(:[1-9][0-9]*)?$ ]] \
+        || fail "NNODES must be a positive integer or MIN:MAX, got '$NNODES'"
+    HOST_PORT='^(\[[0-9A-Fa-f:.]+\]|[-A-Za-z0-9_.]+)(:[0-9]+)?$'
+    [[ "$RDZV_ENDPOINT" =~ $HOST_PORT ]] || fail "RDZV_ENDPOINT must be HOST or HOST:PORT, got '$RDZV_ENDPOINT'"
+    LAUNCH=(--nnodes="$NNODES" --rdzv-backend="${RDZV_BACKEND:-c10d}" --rdzv-endpoint="$RDZV_ENDPOINT"
+            --rdzv-id="${RDZV_ID:-mtlreg}")
+else
+    NODE_RANK=${NODE_RANK:-0}
+    PORT=${PORT:-29500}
+    [[ "$NNODES" =~ ^[1-9][0-9]*$ ]] || fail "NNODES must be a positive integer, got '$NNODES'"
+    [[ "$NODE_RANK" =~ ^(0|[1-9][0-9]*)$ ]] && (( NODE_RANK < NNODES )) \
+        || fail "NODE_RANK must be an integer from 0 to NNODES-1 = $((NNODES - 1)), got '$NODE_RANK'"
+    [[ "$PORT" =~ ^[1-9][0-9]*$ ]] && (( PORT < 65536 )) || fail "PORT must be a port number (1-65535), got '$PORT'"
+    LAUNCH=(--nnodes="$NNODES" --node-rank="$NODE_RANK" --master-addr="${MASTER_ADDR:-127.0.0.1}"
+            --master-port="$PORT")
+fi
+TOOLS="$(cd "$(dirname "$0")" && pwd)"
+PYTHON=${PYTHON:-python}
+exec "$PYTHON" -m torch.distributed.run "${LAUNCH[@]}" --nproc-per-node="$NPROC" \
+    "$TOOLS/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "$@"
