@@ -13,11 +13,12 @@ export HF_HUB_OFFLINE := 1
 
 install: $(STAMP)
 
-$(STAMP): setup.py setup.cfg requirements/runtime.txt requirements/tests.txt requirements/solvers.txt requirements/docs.txt
+$(STAMP): setup.py setup.cfg requirements/runtime.txt requirements/tests.txt requirements/solvers.txt requirements/ray.txt \
+		requirements/docs.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip 'setuptools<81' wheel
 	$(PY) -m pip install --quiet -r requirements/runtime.txt -r requirements/tests.txt -r requirements/solvers.txt \
-		-r requirements/docs.txt
+		-r requirements/ray.txt -r requirements/docs.txt
 	$(PY) -m pip install --quiet --no-build-isolation --no-deps -e .
 	touch $(STAMP)
 

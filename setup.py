@@ -10,5 +10,6 @@ setup(
     packages=find_packages(include=['mtlreg', 'mtlreg.*']),
     install_requires=read_requirements('requirements/runtime.txt'),
     extras_require={'tests': read_requirements('requirements/tests.txt'),
-                    'solvers': read_requirements('requirements/solvers.txt')},
+                    'solvers': read_requirements('requirements/solvers.txt'),
+                    'ray': read_requirements('requirements/ray.txt')},
 )

@@ -19,6 +19,9 @@ Example::
 
     python tools/task_grouping.py configs/task_grouping/shared_bottom_resnet18_scenes-5task.py --budget 2.5 3.5 \\
         --method hoa --jobs 2
+
+With ``--backend ray`` every candidate is a Ray task (``--address``, ``--cpus-per-run``,
+``--gpus-per-run``; see docs/distributed.md).
 """
 import argparse
 import json
@@ -30,6 +33,7 @@ from mtlreg.grouping import (branch_and_bound, brute_force_selection, canonical_
                              higher_order_estimates, make_selection, task_subsets)
 from mtlreg.utils.atomic_io import write_json_atomic, write_text_atomic
 from mtlreg.utils.cli import ConfigOptionsAction, run_tool
+from mtlreg.utils.run_backends import RunBackend, add_backend_arguments, backend_arguments
 
 TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
 BRUTE_FORCE_LIMIT = 2_000_000  # assignments of tasks to networks checked by brute force at most
@@ -49,6 +53,7 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', help='parent of the candidates\' work dirs '
                         '(default: work_dirs/task_grouping/<config name>)')
     parser.add_argument('--jobs', type=int, default=1, help='candidates trained at a time (separate processes)')
+    add_backend_arguments(parser)
     parser.add_argument('--train-selection', metavar='JSON',
                         help='train the networks of a grouping report fully (and nothing else)')
     parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction, help='override config keys')
@@ -94,10 +99,11 @@ def rerun_command(args, report_path: str, work_dir: str) -> str:
         parts += ['--cfg-options'] + [f'{k}={v}' for k, v in args.cfg_options.items()]
     if args.jobs > 1:
         parts += ['--jobs', str(args.jobs)]
+    parts += backend_arguments(args)
     return 'python ' + ' '.join(shlex.quote(p) for p in parts)
 
 
-def train_selection(args, cfg, settings, tasks, work_dir) -> None:
+def train_selection(args, cfg, settings, tasks, work_dir, backend) -> None:
     from mtlreg.grouping.report import describe, score_table
     from mtlreg.grouping.sweep import CandidateSweep
     with open(args.train_selection) as f:
@@ -106,7 +112,7 @@ def train_selection(args, cfg, settings, tasks, work_dir) -> None:
         networks = [canonical_group(n, tasks) for n in record['selection']['networks']]
     except KeyError as error:
         raise KeyError(f'{args.train_selection}: not a grouping report (no selection.networks)') from error
-    sweep = CandidateSweep(cfg, settings, work_dir, TRAIN_SCRIPT, jobs=args.jobs)
+    sweep = CandidateSweep(cfg, settings, work_dir, TRAIN_SCRIPT, backend=backend)
     full = sweep.run(networks)
     costs = {n: c for n, c in zip(networks, record['selection'].get('network_costs', [0.0] * len(networks)))}
     table = score_table(full, settings, 'val')
@@ -147,6 +153,7 @@ def estimate_table(method, sweep, settings, tasks, groups):
 
 def main(argv=None):
     args = parse_args(argv)  # --help and argument errors return before the heavy imports below
+    backend = RunBackend.from_args(args)  # a bad option or a missing Ray stops before any work
     from mtlreg.grouping.costs import candidate_costs
     from mtlreg.grouping.report import describe, score_table, selection_row, table_lines
     from mtlreg.grouping.sweep import CandidateSweep
@@ -154,12 +161,12 @@ def main(argv=None):
     register_all_modules()
     cfg, settings, tasks, work_dir = load(args)
     if args.train_selection:
-        train_selection(args, cfg, settings, tasks, work_dir)
+        train_selection(args, cfg, settings, tasks, work_dir, backend)
         return
     groups = task_subsets(tasks, settings.max_order)
     all_in_one, singles = tuple(tasks), [(t,) for t in tasks]
     costs, flops = candidate_costs(cfg, tasks, list(dict.fromkeys(groups + [all_in_one])), settings)
-    sweep = CandidateSweep(cfg, settings, work_dir, TRAIN_SCRIPT, jobs=args.jobs)
+    sweep = CandidateSweep(cfg, settings, work_dir, TRAIN_SCRIPT, backend=backend)
     predicted, source = estimate_table(args.method, sweep, settings, tasks, groups)
     subset = f'_{group_name(tasks)}' if args.tasks else ''  # a --tasks subset does not overwrite the full run's
     for budget in args.budget:

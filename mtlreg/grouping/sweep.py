@@ -4,7 +4,8 @@ A candidate is the base config restricted to a group of tasks (its heads,
 losses, metrics and single-task references), with the options of its group
 size applied (e.g. a width per number of tasks) and, for the early-stopping
 approximation, its training cut short. Every candidate runs ``tools/train.py
---test`` in a separate process; its validation and test metrics are kept in
+--test`` in a separate process (on this machine or as a Ray task, see
+``mtlreg.utils.run_backends``); its validation and test metrics are kept in
 ``result.json``. A candidate whose ``result.json`` exists is not trained
 again, and one that was interrupted resumes from its last checkpoint, so an
 interrupted sweep continues where it stopped.
@@ -12,19 +13,19 @@ interrupted sweep continues where it stopped.
 from __future__ import annotations
 
 import copy
+import functools
 import glob
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from mmengine.config import Config
 
 from mtlreg.utils.atomic_io import write_json_atomic
+from mtlreg.utils.run_backends import RunBackend
 from .candidates import Group, group_name
 
 _EVALUATOR_KEYS = ('val_evaluator', 'test_evaluator')
@@ -163,17 +164,20 @@ class CandidateSweep:
         settings: its ``task_grouping`` section.
         work_dir: the parent of every candidate's work dir.
         train_script: the path of ``tools/train.py``.
-        jobs: candidates trained at a time, each in its own process (one thread each when > 1).
-        launch: runs one training (``command, log path, environment`` → exit code); replaced in tests.
+        jobs: candidates trained at a time, each in its own process (one thread each when > 1); the
+            local backend's, when ``backend`` is not given.
+        launch: runs one training (``command, log path, extra environment variables`` → exit code);
+            replaced in tests. Default: the backend's.
+        backend: where the trainings run (default: local processes, ``jobs`` at a time).
     """
 
     def __init__(self, cfg: Config, settings: GroupingSettings, work_dir: str, train_script: str, jobs: int = 1,
-                 launch: Callable[[list[str], str, dict | None], int] | None = None) -> None:
-        if jobs < 1:
-            raise ValueError(f'--jobs: expected at least 1, got {jobs}')
+                 launch: Callable[[list[str], str, dict | None], int] | None = None,
+                 backend: RunBackend | None = None) -> None:
+        self.backend = backend or RunBackend('local', jobs)
         self.cfg, self.settings, self.work_dir = cfg, settings, work_dir
-        self.train_script, self.jobs = train_script, jobs
-        self.launch = launch or _launch_process
+        self.train_script, self.jobs = train_script, self.backend.jobs
+        self.launch = launch or self.backend.launch
 
     @staticmethod
     def label(fraction: float) -> str:
@@ -196,18 +200,12 @@ class CandidateSweep:
                 '--test']
 
     def run(self, groups: Sequence[Group], fraction: float = 1.0) -> dict[Group, CandidateResult]:
-        """Every group's result, training those not cached (``jobs`` at a time)."""
+        """Every group's result, training those not cached (through the backend)."""
         todo = [g for g in dict.fromkeys(groups) if self.cached(g, fraction) is None]
         if todo:
             print(f'[task_grouping] training {len(todo)} of {len(set(groups))} candidates '
-                  f'({self.label(fraction)}), {self.jobs} at a time', flush=True)
-        if self.jobs == 1:
-            for group in todo:
-                self._train(group, fraction)
-        else:
-            with ThreadPoolExecutor(self.jobs) as pool:
-                for future in [pool.submit(self._train, g, fraction) for g in todo]:
-                    future.result()
+                  f'({self.label(fraction)}), {self.backend.describe()}', flush=True)
+        self.backend.run_all([functools.partial(self._train, g, fraction) for g in todo])
         return {g: self.cached(g, fraction) for g in groups}
 
     def _train(self, group: Group, fraction: float) -> None:
@@ -218,9 +216,8 @@ class CandidateSweep:
         if glob.glob(osp.join(directory, 'iter_*.pth')) or osp.isfile(osp.join(directory, 'last_checkpoint')):
             command.append('--resume')  # continue the interrupted run from its last checkpoint
         print(f'[task_grouping] {self.label(fraction)} {group_name(group)} ...', flush=True)
-        env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1') if self.jobs > 1 else None
         log = osp.join(directory, 'train.log')
-        code = self.launch(command, log, env)
+        code = self.launch(command, log, None)
         if code:
             tail = ''
             if osp.isfile(log):
@@ -238,8 +235,3 @@ def _read_metrics(path: str) -> dict:
         raise FileNotFoundError(f'task grouping: the training wrote no {osp.basename(path)} ({path})')
     with open(path) as f:
         return json.load(f)['metrics']
-
-
-def _launch_process(command: list[str], log: str, env: dict | None) -> int:
-    with open(log, 'a') as f:
-        return subprocess.call(command, stdout=f, stderr=subprocess.STDOUT, env=env)

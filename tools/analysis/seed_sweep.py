@@ -12,22 +12,25 @@ Example (the Gumbel-Matrix synthetic benchmark)::
     python tools/analysis/seed_sweep.py configs/gumbel_matrix/gumbel_matrix_fc_synthetic-4task.py \\
         configs/gumbel_matrix/no_sharing_fc_synthetic-4task.py --seeds 0 1 2 3 4 5 6 7 8 9 \\
         --metric mean/mse --expect-groups pair1_a,pair1_b pair2_a,pair2_b
+
+With ``--backend ray`` every run is a Ray task (``--address``, ``--cpus-per-run``, ``--gpus-per-run``;
+see docs/distributed.md).
 """
 import argparse
+import functools
 import json
 import os
 import os.path as osp
 import statistics
-import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from mtlreg.utils.atomic_io import write_json_atomic
 from mtlreg.utils.cli import run_tool
+from mtlreg.utils.run_backends import RunBackend, add_backend_arguments
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train and test configs over seeds and summarise them')
     parser.add_argument('configs', nargs='+', help='config files')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2], help='seeds (randomness.seed)')
@@ -40,27 +43,30 @@ def parse_args():
     parser.add_argument('--cfg-options', nargs='+', default=[], help='passed to tools/train.py')
     parser.add_argument('--jobs', type=int, default=1,
                         help='runs at a time (each then uses one thread: OMP_NUM_THREADS=1)')
+    add_backend_arguments(parser)
     parser.add_argument('--out', help='JSON file for the summary (default: <work-dir>/summary.json)')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
 def run_dir(work_dir: str, config: str, seed: int) -> str:
     return osp.join(work_dir, osp.splitext(osp.basename(config))[0], f'seed{seed}')
 
 
-def train(config: str, seed: int, directory: str, args) -> None:
-    """Run one training + test unless its report exists; raise with the log's tail on failure."""
+def train(config: str, seed: int, directory: str, args, backend: RunBackend | None = None) -> None:
+    """Run one training + test unless its report exists; raise with the log's tail on failure.
+
+    ``backend``: where it runs (default: a local process, one thread each when ``args.jobs`` > 1).
+    """
     if osp.isfile(osp.join(directory, 'test_metrics.json')):
         return
+    backend = backend or RunBackend('local', max(1, args.jobs))
     os.makedirs(directory, exist_ok=True)
     cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), config, '--work-dir', directory, '--test',
            '--cfg-options', f'randomness.seed={seed}', *args.cfg_options]
     for item in args.data_root:
         cmd += ['--data-root', item]
     print(f'[seed_sweep] {osp.basename(config)} seed {seed} ...', flush=True)
-    env = dict(os.environ, OMP_NUM_THREADS='1') if args.jobs > 1 else None
-    with open(osp.join(directory, 'sweep.log'), 'w') as log:
-        code = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=REPO, env=env)
+    code = backend.launch(cmd, osp.join(directory, 'sweep.log'), cwd=REPO, log_mode='w')
     if code:
         with open(osp.join(directory, 'sweep.log')) as f:
             tail = f.read()[-3000:]
@@ -110,16 +116,15 @@ def summarise(config: str, seeds: list[int], args, expected: list[set] | None) -
             'std': statistics.stdev(values) if len(values) > 1 else 0.0, 'runs': rows}
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
+    backend = RunBackend.from_args(args, jobs=max(1, args.jobs))
     expected = [set(g.split(',')) for g in args.expect_groups] if args.expect_groups else None
     for config in args.configs:
         if not osp.isfile(config):
             raise FileNotFoundError(f'config file not found: {config!r}')
     runs = [(config, seed) for config in args.configs for seed in args.seeds]
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:  # threads only wait on the processes
-        for future in [pool.submit(train, c, s, run_dir(args.work_dir, c, s), args) for c, s in runs]:
-            future.result()
+    backend.run_all([functools.partial(train, c, s, run_dir(args.work_dir, c, s), args, backend) for c, s in runs])
     summary = [summarise(c, args.seeds, args, expected) for c in args.configs]
     out = args.out or osp.join(args.work_dir, 'summary.json')
     write_json_atomic(out, summary)
