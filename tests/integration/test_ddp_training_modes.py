@@ -5,7 +5,8 @@ the best policy kept by validation) and re-training of the discretised policy; G
 the DAG network's search, flow-based reduction and rewound fine-tuning. After training the two ranks are identical,
 the two-process run ends where the one-process run does up to float rounding, the ranks' batches of a step together
 are the one-process batch, validation scores and the decisions taken from them are the same, and a two-process
-run resumed inside AdaShare's search continues exactly. The samplers' split is also checked on its own.
+run resumed inside every stage of AdaShare and of the DAG network continues exactly. The samplers' split is also
+checked on its own.
 """
 import functools
 import itertools
@@ -24,7 +25,7 @@ from torch.utils.data import BatchSampler
 
 import mtlreg.datasets.task_rotation_batch_sampler as rotation_module
 from mtlreg.datasets import TaskConcatDataset, TaskRotationBatchSampler
-from tests.integration.training_mode_worker import MODES
+from tests.integration.training_mode_worker import MODES, RESUMES
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORKER = os.path.join(REPO, 'tests', 'integration', 'training_mode_worker.py')
@@ -102,7 +103,7 @@ def _train_every_mode(out) -> None:
                             text=True, timeout=600)
     assert single.returncode == 0, single.stdout[-3000:] + single.stderr[-3000:]
     two = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--nnodes=1', '--nproc_per_node=2',
-                          f'--master_port={PORT}', WORKER, str(out), modes + ',adashare_resume'],
+                          f'--master_port={PORT}', WORKER, str(out), ','.join([modes, *RESUMES])],
                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert two.returncode == 0, two.stdout[-3000:] + two.stderr[-3000:]
     (out / 'done').touch()
@@ -110,7 +111,7 @@ def _train_every_mode(out) -> None:
 
 @pytest.fixture(scope='module')
 def runs(tmp_path_factory):
-    """Every mode on one process, then on two (and the resumed run); ``runs(mode, world, rank)`` loads a result.
+    """Every mode on one process, then on two (and the resumed runs); ``runs(mode, world, rank)`` loads a result.
 
     The runs are shared by the pytest-xdist workers (trained once, under a file lock in their common temporary
     directory), so the port is taken once.
@@ -186,16 +187,17 @@ def test_validation_and_the_decisions_taken_from_it_agree(runs, mode):
 
 
 @pytest.mark.slow
-def test_a_two_process_run_resumed_inside_the_search_continues_exactly(runs):
+@pytest.mark.parametrize('resumed', list(RESUMES))
+def test_a_two_process_run_resumed_inside_each_stage_continues_exactly(runs, resumed):
+    of, _ = RESUMES[resumed]
     for rank in (0, 1):
-        whole, resumed = runs('adashare', 2, rank), runs('adashare_resume', 2, rank)
+        whole, again = runs(of, 2, rank), runs(resumed, 2, rank)
         for name, value in whole['state'].items():
-            assert torch.equal(resumed['state'][name], value), f'rank {rank}: {name} differs after the resume'
-        assert resumed['best_policy'] == whole['best_policy']
-        # it started after the search's first validation: the validations after the resume point only
-        assert len(resumed['metrics']) == len(whole['metrics']) - 1
-        assert resumed['metrics'] == whole['metrics'][1:]
-        assert not math.isnan(resumed['metrics'][-1]['delta/mean'])
+            assert torch.equal(again['state'][name], value), f'{resumed}, rank {rank}: {name} differs after the resume'
+        assert again['best_policy'] == whole['best_policy']
+        # the validations after the resume point only
+        assert again['metrics'] == whole['metrics'][len(whole['metrics']) - len(again['metrics']):]
+        assert all(not math.isnan(m.get('delta/mean', 0.0)) for m in again['metrics'])
 
 
 # ------------------------------------------------------------------ the same on GPUs: NCCL and float16 AMP

@@ -29,8 +29,12 @@ from tests.engine.tiny import (_log_every_iteration, tiny_cfg, tiny_dag_cfg,  # 
 
 #: the batch of one step over all processes
 BATCH = 4
-#: the run the resumed run continues, and the checkpoint it starts from (inside the search, between its phases)
-RESUME_OF, RESUME_AT = 'adashare', 5
+#: resumed runs: (the two-process run they continue, the checkpoint they start from), one inside every stage.
+#: AdaShare: warm-up 1-2, search 3-6 (iteration 5 between its phases), re-training 7-8; the DAG network: warm-up
+#: 1-2, search 3-5, fine-tuning 6-7 (after the reduction and the rewind)
+RESUMES = {'adashare_resume1': ('adashare', 1), 'adashare_resume5': ('adashare', 5), 'adashare_resume7': ('adashare', 7),
+           'dag_resume1': ('dag', 1), 'dag_resume4': ('dag', 4), 'dag_resume6': ('dag', 6)}
+RESUMED = {of for of, _ in RESUMES.values()}
 CONFIGS = os.path.join(REPO, 'configs')
 #: Adam's eps in every run. With the configs' 1e-8, an element whose gradient is at the rounding floor
 #: (~1e-9, where a sum over 4 samples and the mean of two sums over 2 differ in every digit) takes a
@@ -85,7 +89,7 @@ def _scenes(config: str, work_dir: str, batch: int) -> Config:
 
 def _adashare(work_dir: str, batch: int) -> Config:
     """Warm-up 2, search 4 (weights on train1 and policy on train2 in turn, validation every 2), re-training 2."""
-    cfg = tiny_staged_cfg(work_dir, warmup=2, search=4, retrain=2, checkpoint_interval=RESUME_AT)
+    cfg = tiny_staged_cfg(work_dir, warmup=2, search=4, retrain=2, checkpoint_interval=1)
     loaders = [cfg.train_dataloader, *cfg.train_cfg.dataloaders.values()]
     for loader in loaders:
         loader.batch_size = batch
@@ -114,7 +118,7 @@ def _dag(work_dir: str, batch: int) -> Config:
     return cfg
 
 
-#: mode -> its config from (work_dir, batch per process); 'adashare_resume' resumes RESUME_OF
+#: mode -> its config from (work_dir, batch per process); the modes of RESUMES resume a run of one of these
 MODES = {
     'shared_bottom': lambda w, b: _scenes('baselines/shared_bottom_resnet18_scenes-5task.py', w, b),
     'mtan': lambda w, b: _scenes('mtan/mtan_resnet18_scenes-5task.py', w, b),
@@ -151,16 +155,17 @@ def first_batches(runner, world: int, extra_passes: int = 3) -> dict:
 
 def run(mode: str, out_dir: str, rank: int, world: int, adam_eps: float, amp: bool = False) -> None:
     work_dir = os.path.join(out_dir, f'{mode}_world{world}')
-    resume = mode == 'adashare_resume'
-    cfg = MODES[RESUME_OF if resume else mode](work_dir, BATCH // world)
+    resume = mode in RESUMES
+    of, at = RESUMES.get(mode, (mode, None))
+    cfg = MODES[of](work_dir, BATCH // world)
     cfg.experiment_name = f'{mode}_world{world}'
     cfg.visualizer.name = f'vis_{mode}_world{world}'
     if resume:
         cfg.resume = True
-        cfg.load_from = os.path.join(out_dir, f'{RESUME_OF}_world{world}', f'iter_{RESUME_AT}.pth')
+        cfg.load_from = os.path.join(out_dir, f'{of}_world{world}', f'iter_{at}.pth')
     if world > 1:
         cfg.launcher = 'pytorch'
-    if not (mode == RESUME_OF and world > 1):  # only the two-process run is resumed
+    if not (mode in RESUMED and world > 1):  # only two-process runs are resumed
         cfg.default_hooks.checkpoint.interval = 10 ** 6
         cfg.default_hooks.checkpoint.save_last = False
     _adam_eps(cfg, adam_eps)
