@@ -42,26 +42,9 @@ shift 2
 [[ -f "$CONFIG" ]] || fail "config file not found: $CONFIG (relative paths are read from $(pwd))"
 [[ "$NPROC" =~ ^[1-9][0-9]*$ ]] || fail "NUM_PROCESSES must be a positive integer, got '$NPROC'"
 
-NNODES=${NNODES:-1}
-RDZV_ENDPOINT=${RDZV_ENDPOINT:-}
-if [[ -n "$RDZV_ENDPOINT" ]]; then
-    [[ "$NNODES" =~ ^[1-9][0-9]*(:[1-9][0-9]*)?$ ]] \
-        || fail "NNODES must be a positive integer or MIN:MAX, got '$NNODES'"
-    HOST_PORT='^(\[[0-9A-Fa-f:.]+\]|[-A-Za-z0-9_.]+)(:[0-9]+)?$'
-    [[ "$RDZV_ENDPOINT" =~ $HOST_PORT ]] || fail "RDZV_ENDPOINT must be HOST or HOST:PORT, got '$RDZV_ENDPOINT'"
-    LAUNCH=(--nnodes="$NNODES" --rdzv-backend="${RDZV_BACKEND:-c10d}" --rdzv-endpoint="$RDZV_ENDPOINT"
-            --rdzv-id="${RDZV_ID:-mtlreg}")
-else
-    NODE_RANK=${NODE_RANK:-0}
-    PORT=${PORT:-29500}
-    [[ "$NNODES" =~ ^[1-9][0-9]*$ ]] || fail "NNODES must be a positive integer, got '$NNODES'"
-    [[ "$NODE_RANK" =~ ^(0|[1-9][0-9]*)$ ]] && (( NODE_RANK < NNODES )) \
-        || fail "NODE_RANK must be an integer from 0 to NNODES-1 = $((NNODES - 1)), got '$NODE_RANK'"
-    [[ "$PORT" =~ ^[1-9][0-9]*$ ]] && (( PORT < 65536 )) || fail "PORT must be a port number (1-65535), got '$PORT'"
-    LAUNCH=(--nnodes="$NNODES" --node-rank="$NODE_RANK" --master-addr="${MASTER_ADDR:-127.0.0.1}"
-            --master-port="$PORT")
-fi
 TOOLS="$(cd "$(dirname "$0")" && pwd)"
+source "$TOOLS/launch_settings.sh"
+torchrun_settings
 PYTHON=${PYTHON:-python}
 exec "$PYTHON" -m torch.distributed.run "${LAUNCH[@]}" --nproc-per-node="$NPROC" \
     "$TOOLS/train.py" "$CONFIG" --launcher pytorch "$@"

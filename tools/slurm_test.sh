@@ -39,19 +39,9 @@ JOB_NAME=$2
 CONFIG=$3
 CHECKPOINT=$4
 shift 4
-[[ -n "$PARTITION" ]] || fail "PARTITION must not be empty"
-[[ -n "$JOB_NAME" ]] || fail "JOB_NAME must not be empty"
 [[ -f "$CONFIG" ]] || fail "config file not found: $CONFIG (relative paths are read from $(pwd))"
 [[ -f "$CHECKPOINT" ]] || fail "checkpoint file not found: $CHECKPOINT (relative paths are read from $(pwd))"
-GPUS=${GPUS:-8}
-GPUS_PER_NODE=${GPUS_PER_NODE:-8}
-CPUS_PER_TASK=${CPUS_PER_TASK:-5}
-[[ "$GPUS" =~ ^[1-9][0-9]*$ ]] || fail "GPUS must be a positive integer, got '$GPUS'"
-[[ "$GPUS_PER_NODE" =~ ^[1-9][0-9]*$ ]] || fail "GPUS_PER_NODE must be a positive integer, got '$GPUS_PER_NODE'"
-[[ "$CPUS_PER_TASK" =~ ^[1-9][0-9]*$ ]] || fail "CPUS_PER_TASK must be a positive integer, got '$CPUS_PER_TASK'"
-(( GPUS_PER_NODE <= GPUS )) || GPUS_PER_NODE=$GPUS
-read -r -a EXTRA <<< "${SRUN_ARGS:-}"
 TOOLS="$(cd "$(dirname "$0")" && pwd)"
-exec srun -p "$PARTITION" --job-name="$JOB_NAME" --gres=gpu:"$GPUS_PER_NODE" --ntasks="$GPUS" \
-    --ntasks-per-node="$GPUS_PER_NODE" --cpus-per-task="$CPUS_PER_TASK" --kill-on-bad-exit=1 ${EXTRA[@]+"${EXTRA[@]}"} \
-    "${PYTHON:-python}" -u "$TOOLS/test.py" "$CONFIG" "$CHECKPOINT" --launcher slurm "$@"
+source "$TOOLS/launch_settings.sh"
+srun_settings
+exec srun "${SRUN[@]}" "${PYTHON:-python}" -u "$TOOLS/test.py" "$CONFIG" "$CHECKPOINT" --launcher slurm "$@"

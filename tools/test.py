@@ -26,7 +26,7 @@ def main():
     from mtlreg.engine.config_loading import load_config
     from mtlreg.engine.config_utils import parse_data_roots, remap_data_roots, set_evaluation_work_dir
     from mtlreg.engine.config_validation import validate_config
-    from mtlreg.engine.dist import init_cpu_process_group_if_needed
+    from mtlreg.engine.dist import init_process_group_if_needed
     from mtlreg.engine.report import build_report, input_shape_of, summary_lines, write_report
     from mtlreg.registry import RUNNERS
     from mtlreg.registry import register_all_modules
@@ -45,7 +45,7 @@ def main():
     if args.allow_partial_load:
         cfg.allow_partial_load = True
     validate_config(cfg)
-    init_cpu_process_group_if_needed(cfg.launcher)
+    init_process_group_if_needed(cfg.launcher)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     metrics = runner.test()
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model

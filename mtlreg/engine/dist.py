@@ -104,9 +104,6 @@ def init_process_group_if_needed(launcher: str) -> None:
     torch_dist.init_process_group(backend='gloo')
 
 
-#: the former name of :func:`init_process_group_if_needed`
-init_cpu_process_group_if_needed = init_process_group_if_needed
-
 
 def default_model_wrapper_cfg() -> dict:
     """The wrapper config for distributed runs: DDP that keeps the model's ``train_step``."""

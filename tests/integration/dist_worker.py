@@ -6,7 +6,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 
 import torch  # noqa: E402
 
-from mtlreg.engine.dist import init_cpu_process_group_if_needed  # noqa: E402
+from mtlreg.engine.dist import init_process_group_if_needed  # noqa: E402
 from mtlreg.engine.runner import MultiTaskRunner  # noqa: E402
 from mtlreg.registry import register_all_modules  # noqa: E402
 from tests.engine.tiny import tiny_cfg  # noqa: E402
@@ -18,7 +18,7 @@ def main(work_dir, balancer='StaticBalancer'):
     cfg = tiny_cfg(work_dir, max_iters=4, interval=4)
     cfg.model.balancer = dict(type=balancer)
     cfg.launcher = 'pytorch'
-    init_cpu_process_group_if_needed(cfg.launcher)
+    init_process_group_if_needed(cfg.launcher)
     runner = MultiTaskRunner.from_cfg(cfg)
     initial = {k: v.detach().clone() for k, v in runner.model.module.named_parameters()}
     runner.train()

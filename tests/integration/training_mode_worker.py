@@ -20,7 +20,7 @@ from mmengine.hooks import Hook  # noqa: E402
 from torch import nn  # noqa: E402
 
 from mtlreg.engine.config_utils import enable_amp  # noqa: E402
-from mtlreg.engine.dist import init_cpu_process_group_if_needed  # noqa: E402
+from mtlreg.engine.dist import init_process_group_if_needed  # noqa: E402
 from mtlreg.engine.hooks.hook_utils import unwrap_model  # noqa: E402
 from mtlreg.engine.runner import MultiTaskRunner  # noqa: E402
 from mtlreg.registry import register_all_modules  # noqa: E402
@@ -195,7 +195,7 @@ def main(out_dir: str, modes: str, adam_eps: str = str(ADAM_EPS), amp: str = '')
     register_all_modules()
     distributed = 'WORLD_SIZE' in os.environ
     if distributed:
-        init_cpu_process_group_if_needed('pytorch')
+        init_process_group_if_needed('pytorch')
         if not torch.distributed.is_initialized():  # CUDA: NCCL, one GPU per process, as the runner would
             from mmengine.dist import init_dist
             init_dist('pytorch', backend='nccl')

@@ -214,11 +214,10 @@ def test_slurm_settings_with_scontrol(tmp_path, monkeypatch):
     assert dist.slurm_settings(SLURM_TASK)['MASTER_ADDR'] == '127.0.0.1'  # the first host scontrol names
 
 
-def test_launcher_option_and_the_old_name(monkeypatch):
+def test_launcher_option(monkeypatch):
     parser = argparse.ArgumentParser()
     add_run_arguments(parser, loads='the checkpoint')
     assert parser.parse_args(['--launcher', 'slurm']).launcher == 'slurm'
-    assert dist.init_cpu_process_group_if_needed is dist.init_process_group_if_needed
     for key in ('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_LOCALID', 'SLURM_NODELIST', 'MASTER_ADDR'):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setattr(dist.torch_dist, 'is_initialized', lambda: False)

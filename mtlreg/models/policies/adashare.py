@@ -38,7 +38,9 @@ class AdaSharePolicy(BasePolicy):
     implementation: sparsity is the cross-entropy towards "skip" averaged over
     the learned blocks (summed over tasks); sharing is
     ``Σ_{k1<k2} Σ_l ((l + 1)/L) |logit_exec(l,k1) − logit_exec(l,k2)|`` on raw
-    execute logits with l = 0..L−1 (weights grow with depth).
+    execute logits with l = 0..L−1 (weights grow with depth), over **every**
+    block at every step: the public code's hamming loss takes no curriculum,
+    so blocks not yet released get gradient from it there.
 
     Args:
         task_names: the tasks.
@@ -127,18 +129,17 @@ class AdaSharePolicy(BasePolicy):
         return (-skip_log_prob).mean(dim=1).sum()
 
     def sharing_loss(self) -> torch.Tensor:
-        """The unweighted sharing term over the learned blocks (see the class docstring)."""
-        learned = self.learned_blocks()
+        """The unweighted sharing term: the paper's over the learned blocks, the official code's over all."""
         num = self.num_blocks
         if self.regularizer_form == 'paper':
             values = self.execute_probabilities()
-            weights = (num - torch.arange(1, num + 1, device=values.device)) / num
+            weights = (num - torch.arange(1, num + 1, device=values.device)) / num * self.learned_blocks()
             pairs = [(a, b) for a in range(values.shape[0]) for b in range(values.shape[0])]
         else:
             values = self.logits[..., 0]
             weights = torch.arange(1, num + 1, device=values.device) / num
             pairs = [(a, b) for a in range(values.shape[0]) for b in range(a + 1, values.shape[0])]
-        weights = weights.to(values.dtype) * learned
+        weights = weights.to(values.dtype)
         if not pairs:
             return values.sum() * 0.0
         return sum((weights * (values[a] - values[b]).abs()).sum() for a, b in pairs)

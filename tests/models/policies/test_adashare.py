@@ -44,6 +44,14 @@ def test_official_code_regularisers_against_hand_computed_values():
     e = [[math.log(v / (1 - v)) for v in row] for row in ALPHA.tolist()]
     expected = sum((l + 1) / 3 * abs(e[0][l] - e[1][l]) for l in range(3))
     assert policy.sharing_loss().item() == pytest.approx(expected, rel=1e-5)
+    # during the curriculum (only the last block learned): sparsity over that block, sharing over all three
+    policy.curriculum_blocks.fill_(1)
+    assert policy.sparsity_loss().item() == pytest.approx(ce[0][2] + ce[1][2], rel=1e-5)
+    assert policy.sharing_loss().item() == pytest.approx(expected, rel=1e-5)
+    # e = [[2.197, 1.386, -1.386], [0, -0.405, 0.405]]: 1/3·2.197 + 2/3·1.792 + 3/3·1.792 = 3.7187
+    assert policy.sharing_loss().item() == pytest.approx(3.7187, abs=1e-4)
+    policy.sharing_loss().backward()  # the blocks not yet released get gradient from it, as in the public code
+    assert policy.logits.grad[:, :2, 0].abs().min() > 0
 
 
 def test_regularizers_are_weighted_and_named():
