@@ -7,7 +7,10 @@ chooses the networks with the best total validation score within the budget:
 * ``exact``: every group up to ``--max-order`` trained fully; exact branch-and-bound;
 * ``esa``: every group trained for ``task_grouping.esa_fraction`` of the
   schedule; the chosen networks are then trained fully;
-* ``hoa``: only singles and pairs trained; larger groups estimated from the pairs.
+* ``hoa``: only singles and pairs trained; larger groups estimated from the pairs;
+* ``tag``: one network of all tasks trained, measuring the lookahead inter-task affinities
+  (Fifty et al., NeurIPS 2021); a group's score per task is the mean affinity onto it from
+  the other members; the chosen networks are then trained fully.
 
 Writes ``<work-dir>/grouping_<method>_budget<B>.{json,txt,png}`` (with
 ``--tasks``: ``grouping_<method>_budget<B>_<t1+t2+...>``) with the predicted
@@ -44,9 +47,9 @@ def parse_args(argv=None):
     parser.add_argument('config', help='config with tasks, a base model, a schedule and a task_grouping section')
     parser.add_argument('--budget', nargs='+', type=float,
                         help='inference budgets, in single-task networks (see task_grouping.cost)')
-    parser.add_argument('--method', choices=['exact', 'esa', 'hoa'], default='exact',
+    parser.add_argument('--method', choices=['exact', 'esa', 'hoa', 'tag'], default='exact',
                         help='exact: all groups trained fully; esa: early-stopped estimates; '
-                             'hoa: pairs only, larger groups estimated')
+                             'hoa: pairs only, larger groups estimated; tag: affinities from one training')
     parser.add_argument('--tasks', nargs='+', help='group only these tasks of the config (default: all)')
     parser.add_argument('--max-order', type=int, help='largest group of tasks in one network '
                         '(default: task_grouping.max_order, else all tasks)')
@@ -135,20 +138,37 @@ def check_by_brute_force(row, tasks, table, costs, budget, groups) -> None:
 
 
 def estimate_table(method, sweep, settings, tasks, groups):
-    """The scores the selection is made with, and where they come from."""
+    """The scores the selection is made with, where they come from, and the trainings they took."""
     from mtlreg.grouping.report import score_table
     if method == 'exact':
-        return score_table(sweep.run(groups), settings), 'validation after full training'
+        runs = sweep.run(groups)
+        return score_table(runs, settings), 'validation after full training', runs
     if method == 'esa':
         fraction = float(settings.esa_fraction)
-        return (score_table(sweep.run(groups, fraction), settings),
-                f'validation after {fraction:g} of the schedule (early-stopping approximation)')
+        runs = sweep.run(groups, fraction)
+        return (score_table(runs, settings),
+                f'validation after {fraction:g} of the schedule (early-stopping approximation)', runs)
+    if method == 'tag':
+        from mtlreg.grouping.affinity_groups import affinity_group_scores, read_affinity
+        result, path = sweep.measure_affinity(tuple(tasks))
+        _, affinity = read_affinity(path)
+        return (affinity_group_scores(tasks, affinity, settings.max_order),
+                f'mean lookahead affinity onto each task from the others of its group, measured every '
+                f"{settings.affinity['interval']} iterations of one training of all tasks ({path})",
+                {tuple(tasks): result})
     if max(len(g) for g in groups) < 2:
         raise ValueError('--method hoa needs groups of two tasks: set --max-order 2 or more')
-    pairs = [g for g in groups if len(g) <= 2]
-    measured = score_table(sweep.run(pairs), settings)
-    return (higher_order_estimates(tasks, measured, settings.max_order),
-            'validation of singles and pairs, larger groups averaged over pairs (higher-order approximation)')
+    runs = sweep.run([g for g in groups if len(g) <= 2])
+    return (higher_order_estimates(tasks, score_table(runs, settings), settings.max_order),
+            'validation of singles and pairs, larger groups averaged over pairs (higher-order approximation)', runs)
+
+
+def training_cost(runs) -> dict:
+    """The trainings an estimate took: how many, their iterations and wall time (None where unrecorded)."""
+    iterations = [r.iterations for r in runs.values()]
+    seconds = [r.seconds for r in runs.values()]
+    return {'runs': len(runs), 'iterations': sum(iterations) if None not in iterations else None,
+            'seconds': sum(seconds) if None not in seconds else None}
 
 
 def main(argv=None):
@@ -167,12 +187,13 @@ def main(argv=None):
     all_in_one, singles = tuple(tasks), [(t,) for t in tasks]
     costs, flops = candidate_costs(cfg, tasks, list(dict.fromkeys(groups + [all_in_one])), settings)
     sweep = CandidateSweep(cfg, settings, work_dir, TRAIN_SCRIPT, backend=backend)
-    predicted, source = estimate_table(args.method, sweep, settings, tasks, groups)
+    predicted, source, estimate_runs = estimate_table(args.method, sweep, settings, tasks, groups)
+    predicted_value = (lambda score: score) if args.method == 'tag' else settings.value  # affinities as they are
     subset = f'_{group_name(tasks)}' if args.tasks else ''  # a --tasks subset does not overwrite the full run's
     for budget in args.budget:
         selection = branch_and_bound(tasks, predicted, costs, budget)
         full = sweep.run(list(dict.fromkeys(selection.networks + [all_in_one] + singles)))
-        rows = [selection_row(args.method, selection, costs, settings, predicted, full)]
+        rows = [selection_row(args.method, selection, costs, settings, predicted, full, predicted_value)]
         cached = {g: sweep.cached(g) for g in groups}
         if args.method != 'exact' and all(r is not None for r in cached.values()):
             # every candidate has been trained fully (by an exact run): the optimum the method approximates
@@ -182,17 +203,20 @@ def main(argv=None):
         if args.method == 'exact' or len(rows) > 1:
             check_by_brute_force(rows[-1], tasks, score_table(cached, settings), costs, budget, groups)
         rows.append(describe('all-in-one', {t: all_in_one for t in tasks}, [all_in_one], costs, settings,
-                             predicted, full))
-        rows.append(describe('all-separate', {t: (t,) for t in tasks}, singles, costs, settings, predicted, full))
+                             predicted, full, predicted_value))
+        rows.append(describe('all-separate', {t: (t,) for t in tasks}, singles, costs, settings, predicted, full,
+                             predicted_value))
         selection_record = selection.to_dict()
         selection_record['network_costs'] = [costs[n] for n in selection.networks]
         stem = osp.join(work_dir, f'grouping_{args.method}_budget{budget:g}{subset}')
         report = {'method': args.method, 'budget': budget, 'tasks': tasks, 'predicted_from': source,
                   'settings': {'metric': settings.metric, 'rule': settings.rule, 'max_order': settings.max_order,
-                               'cost': dict(settings.cost), 'esa_fraction': settings.esa_fraction},
+                               'cost': dict(settings.cost), 'esa_fraction': settings.esa_fraction,
+                               'affinity': dict(settings.affinity)},
+                  'estimate_cost': training_cost(estimate_runs),
                   'costs': {group_name(g): c for g, c in costs.items()},
                   'flops': {group_name(g): f for g, f in flops.items()},
-                  'predicted': {group_name(g): {t: settings.value(s) for t, s in v.items()}
+                  'predicted': {group_name(g): {t: predicted_value(s) for t, s in v.items()}
                                 for g, v in predicted.items()},
                   'selection': selection_record, 'rows': rows}
         write_json_atomic(stem + '.json', report)

@@ -17,4 +17,5 @@ task_grouping = dict(
     cost=dict(type='flops', input_shape=(3, 64, 64)),  # a network's FLOPs / a single-task network's
     order_options=dict(),  # e.g. {2: {'model.backbone.width_multiplier': 0.3}} for a width per group size
     esa_fraction=0.2,  # the early-stopping approximation trains 100 of the 500 iterations
+    affinity=dict(interval=5, lr=None),  # --method tag: lookahead every 5 iterations at the optimiser's rate
 )

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from .candidates import Group, group_name
 from .selection import Selection
@@ -17,13 +17,15 @@ def score_table(results: Mapping[Group, CandidateResult], settings: GroupingSett
 
 def describe(name: str, assignment: Mapping[str, Group], networks: Sequence[Group], costs: Mapping[Group, float],
              settings: GroupingSettings, predicted: Mapping[Group, Mapping[str, float]] | None,
-             full: Mapping[Group, CandidateResult]) -> dict:
+             full: Mapping[Group, CandidateResult], predicted_value: Callable[[float], float] | None = None) -> dict:
     """One row of the report: the networks, their cost, and per task the predicted and achieved values.
 
     ``predicted`` holds the scores the selection was made with (``None``: not
-    predicted); achieved values come from the fully trained networks ``full``
-    on the validation and the test split, in the metric's own units.
+    predicted), shown through ``predicted_value`` (default: the metric's units,
+    ``settings.value``); achieved values come from the fully trained networks
+    ``full`` on the validation and the test split, in the metric's own units.
     """
+    predicted_value = predicted_value or settings.value
     tasks = list(assignment)
     row = {'name': name, 'networks': [list(n) for n in networks], 'cost': sum(costs[n] for n in networks),
            'tasks': {}}
@@ -31,7 +33,7 @@ def describe(name: str, assignment: Mapping[str, Group], networks: Sequence[Grou
         network = assignment[task]
         entry = {'network': group_name(network)}
         if predicted is not None and network in predicted:
-            entry['predicted'] = settings.value(predicted[network][task])
+            entry['predicted'] = predicted_value(predicted[network][task])
         if network in full and full[network] is not None:
             entry['val'] = full[network].task_value(settings.metric, task, 'val')
             entry['test'] = full[network].task_value(settings.metric, task, 'test')
@@ -42,8 +44,8 @@ def describe(name: str, assignment: Mapping[str, Group], networks: Sequence[Grou
     return row
 
 
-def selection_row(name: str, selection: Selection, costs, settings, predicted, full) -> dict:
-    row = describe(name, selection.assignment, selection.networks, costs, settings, predicted, full)
+def selection_row(name: str, selection: Selection, costs, settings, predicted, full, predicted_value=None) -> dict:
+    row = describe(name, selection.assignment, selection.networks, costs, settings, predicted, full, predicted_value)
     row['selection'] = selection.to_dict()
     return row
 
@@ -57,10 +59,19 @@ def table_lines(report: dict) -> list[str]:
              f"{'grouping':<16}{'cost':>7}{'predicted':>11}{'val':>9}{'test':>9}  networks"]
 
     def fmt(value):
-        return f'{value:>9.2f}' if value is not None else f"{'—':>9}"
+        if value is None:
+            return f"{'—':>9}"
+        return f'{value:>9.2e}' if 0 < abs(value) < 0.01 else f'{value:>9.2f}'  # affinities are small
 
     for row in report['rows']:
         networks = ' | '.join('+'.join(n) for n in row['networks'])
         lines.append(f"{row['name']:<16}{row['cost']:>7.2f}  {fmt(row['predicted'])}{fmt(row['val'])}"
                      f"{fmt(row['test'])}  {networks}")
+    cost = report.get('estimate_cost')
+    if cost:
+        iterations = f"{cost['iterations']} iterations" if cost.get('iterations') is not None else 'iterations unknown'
+        seconds = f", {cost['seconds'] / 60:.1f} min" if cost.get('seconds') is not None else ''
+        runs = f"{cost['runs']} training{'s' if cost['runs'] != 1 else ''}"
+        lines.append(f"estimate: {runs}, {iterations}{seconds} (the chosen networks' full training comes on "
+                     'top where they were not among them)')
     return lines

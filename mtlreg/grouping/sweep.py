@@ -19,6 +19,7 @@ import json
 import os
 import os.path as osp
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -45,6 +46,8 @@ class GroupingSettings:
             ``dict(type='per_order', values={1: 1.0, 2: 1.0, ...})`` — a fixed cost per group size.
         order_options: config options per group size, ``{2: {'model.backbone.width_multiplier': 0.5}}``.
         esa_fraction: the share of the training schedule the early-stopping approximation trains.
+        affinity: task affinity grouping's measurement, ``dict(interval=10, lr=None)``: the
+            :class:`~mtlreg.engine.hooks.TaskAffinityHook` options of its one training of all tasks.
     """
 
     metric: str = 'delta/{task}'
@@ -53,6 +56,7 @@ class GroupingSettings:
     cost: Mapping | None = None
     order_options: Mapping | None = None
     esa_fraction: float = 0.2
+    affinity: Mapping | None = None
 
     @classmethod
     def from_config(cls, cfg: Config) -> 'GroupingSettings':
@@ -87,6 +91,11 @@ class GroupingSettings:
         if not isinstance(options, Mapping) or not all(isinstance(v, Mapping) for v in options.values()):
             raise ValueError('task_grouping.order_options: expected {group size: {config key: value}}')
         self.order_options = {int(k): dict(v) for k, v in options.items()}
+        affinity = dict(self.affinity or {})
+        unknown = sorted(set(affinity) - {'interval', 'lr'})
+        if unknown:
+            raise ValueError(f"task_grouping.affinity: unknown keys {unknown}; expected some of ['interval', 'lr']")
+        self.affinity = dict(dict(interval=10, lr=None), **affinity)
 
     def score(self, value: float) -> float:
         """A metric value as a score where higher is better."""
@@ -96,8 +105,10 @@ class GroupingSettings:
         return score if self.rule == 'greater' else -score
 
 
-def candidate_config(cfg: Config, group: Group, settings: GroupingSettings, fraction: float = 1.0) -> Config:
-    """The config of the network for ``group``: those tasks only, the group size's options, the schedule cut.
+def candidate_config(cfg: Config, group: Group, settings: GroupingSettings, fraction: float = 1.0,
+                     extra_hooks: Sequence[Mapping] = ()) -> Config:
+    """The config of the network for ``group``: those tasks only, the group size's options, the schedule cut,
+    ``extra_hooks`` added to its ``custom_hooks``.
 
     Raises:
         KeyError: if the config has no ``tasks`` or lacks a task of the group.
@@ -137,7 +148,7 @@ def candidate_config(cfg: Config, group: Group, settings: GroupingSettings, frac
     hooks = list(cfg.get('custom_hooks') or [])
     if not any(h.get('type') == 'SaveMetricsHook' for h in hooks):
         hooks.append(dict(type='SaveMetricsHook'))
-    cfg.custom_hooks = hooks
+    cfg.custom_hooks = hooks + [copy.deepcopy(dict(h)) for h in extra_hooks]
     return cfg
 
 
@@ -146,6 +157,8 @@ class CandidateResult:
     group: Group
     val: dict
     test: dict
+    iterations: int | None = None  #: training iterations of the run
+    seconds: float | None = None  #: wall time of its last launch (training, validation and test)
 
     def task_value(self, metric: str, task: str, split: str = 'val') -> float:
         metrics = self.val if split == 'val' else self.test
@@ -183,19 +196,20 @@ class CandidateSweep:
     def label(fraction: float) -> str:
         return 'full' if fraction >= 1.0 else f'early{fraction:g}'
 
-    def candidate_dir(self, group: Group, fraction: float = 1.0) -> str:
-        return osp.join(self.work_dir, self.label(fraction), group_name(group))
+    def candidate_dir(self, group: Group, fraction: float = 1.0, label: str | None = None) -> str:
+        return osp.join(self.work_dir, label or self.label(fraction), group_name(group))
 
-    def cached(self, group: Group, fraction: float = 1.0) -> CandidateResult | None:
-        path = osp.join(self.candidate_dir(group, fraction), 'result.json')
+    def cached(self, group: Group, fraction: float = 1.0, label: str | None = None) -> CandidateResult | None:
+        path = osp.join(self.candidate_dir(group, fraction, label), 'result.json')
         if not osp.isfile(path):
             return None
         with open(path) as f:
             record = json.load(f)
-        return CandidateResult(group=tuple(record['group']), val=record['val'], test=record['test'])
+        return CandidateResult(group=tuple(record['group']), val=record['val'], test=record['test'],
+                               iterations=record.get('iterations'), seconds=record.get('seconds'))
 
-    def train_command(self, group: Group, fraction: float = 1.0) -> list[str]:
-        directory = self.candidate_dir(group, fraction)
+    def train_command(self, group: Group, fraction: float = 1.0, label: str | None = None) -> list[str]:
+        directory = self.candidate_dir(group, fraction, label)
         return [sys.executable, self.train_script, osp.join(directory, 'config.py'), '--work-dir', directory,
                 '--test']
 
@@ -208,16 +222,30 @@ class CandidateSweep:
         self.backend.run_all([functools.partial(self._train, g, fraction) for g in todo])
         return {g: self.cached(g, fraction) for g in groups}
 
-    def _train(self, group: Group, fraction: float) -> None:
-        directory = self.candidate_dir(group, fraction)
+    def measure_affinity(self, group: Group) -> tuple[CandidateResult, str]:
+        """Train ``group``'s network once with :class:`~mtlreg.engine.hooks.TaskAffinityHook` (cached in
+        ``<work_dir>/affinity/<group>/``); its result and the path of its ``task_affinity.json``."""
+        if self.cached(group, label='affinity') is None:
+            print(f'[task_grouping] measuring the task affinities of {group_name(group)}, '
+                  f'{self.backend.describe()}', flush=True)
+            hook = dict(type='TaskAffinityHook', **self.settings.affinity)
+            self.backend.run_all([functools.partial(self._train, group, 1.0, 'affinity', (hook,))])
+        return (self.cached(group, label='affinity'),
+                osp.join(self.candidate_dir(group, label='affinity'), 'task_affinity.json'))
+
+    def _train(self, group: Group, fraction: float, label: str | None = None, extra_hooks=()) -> None:
+        directory = self.candidate_dir(group, fraction, label)
         os.makedirs(directory, exist_ok=True)
-        candidate_config(self.cfg, group, self.settings, fraction).dump(osp.join(directory, 'config.py'))
-        command = self.train_command(group, fraction)
+        config = candidate_config(self.cfg, group, self.settings, fraction, extra_hooks)
+        config.dump(osp.join(directory, 'config.py'))
+        command = self.train_command(group, fraction, label)
         if glob.glob(osp.join(directory, 'iter_*.pth')) or osp.isfile(osp.join(directory, 'last_checkpoint')):
             command.append('--resume')  # continue the interrupted run from its last checkpoint
         print(f'[task_grouping] {self.label(fraction)} {group_name(group)} ...', flush=True)
         log = osp.join(directory, 'train.log')
+        start = time.perf_counter()
         code = self.launch(command, log, None)
+        seconds = time.perf_counter() - start
         if code:
             tail = ''
             if osp.isfile(log):
@@ -227,7 +255,9 @@ class CandidateSweep:
                                f'with exit code {code}; log {log}:\n{tail}')
         val, test = (_read_metrics(osp.join(directory, name))
                      for name in ('val_metrics.json', 'test_metrics.json'))
-        write_json_atomic(osp.join(directory, 'result.json'), {'group': list(group), 'val': val, 'test': test})
+        write_json_atomic(osp.join(directory, 'result.json'),
+                          {'group': list(group), 'val': val, 'test': test, 'seconds': seconds,
+                           'iterations': (config.get('train_cfg') or {}).get('max_iters')})
 
 
 def _read_metrics(path: str) -> dict:

@@ -115,14 +115,26 @@ class MultiTaskModel(BaseModel):
                            f'{self.task_names} read {[self.labels[t] for t in self.task_names]}')
         return tasks
 
-    def loss(self, inputs: torch.Tensor, data_samples: dict) -> dict[str, torch.Tensor]:
-        """The objective under ``'loss'`` (with gradient) and detached terms for logging."""
+    def task_losses(self, inputs: torch.Tensor, data_samples: dict) -> dict[str, torch.Tensor]:
+        """The loss of every task the batch labels, with gradient; no balancer, regulariser or model state.
+
+        For tools that evaluate the losses at other parameters than the step's
+        (e.g. a lookahead), without touching the balancer's state.
+        """
+        return self._forward_losses(inputs, data_samples)[2]
+
+    def _forward_losses(self, inputs: torch.Tensor, data_samples: dict):
+        """The batch's features, head outputs and task losses."""
         tasks = self.tasks_in_batch(data_samples)
         feats = self.extract_features(inputs, tasks)
+        outputs = self._head_outputs(feats, tuple(inputs.shape[-2:]))
+        return feats, outputs, {t: self._task_loss(t, outputs[t], data_samples[self.labels[t]]) for t in tasks}
+
+    def loss(self, inputs: torch.Tensor, data_samples: dict) -> dict[str, torch.Tensor]:
+        """The objective under ``'loss'`` (with gradient) and detached terms for logging."""
+        feats, outputs, task_losses = self._forward_losses(inputs, data_samples)
         if self.balancer.needs_representation and self.training:
             self._step_representation = shared_representation(feats)
-        outputs = self._head_outputs(feats, tuple(inputs.shape[-2:]))
-        task_losses = {t: self._task_loss(t, outputs[t], data_samples[self.labels[t]]) for t in tasks}
         if self.balancer.loss_samples > 1 and self.training:
             self._step_sample_losses = self._sample_losses(outputs, data_samples, self.balancer.loss_samples)
         total = self.balancer(task_losses)

@@ -112,3 +112,22 @@ def test_parallel_sweep_and_labels(cfg, tmp_path):
     assert set(results) == {('seg',), ('depth',), ('edge',)}
     assert os.path.isfile(tmp_path / 'early0.2' / 'seg' / 'result.json')
     assert sweep.cached(('seg',)) is None  # the full schedule is a different candidate
+
+
+def test_the_affinity_run_is_a_candidate_of_its_own_with_the_hook(cfg, tmp_path):
+    cfg.task_grouping.affinity = dict(interval=5)
+    settings = GroupingSettings.from_config(cfg)
+    assert settings.affinity == {'interval': 5, 'lr': None}
+    fake = FakeTraining()
+    sweep = CandidateSweep(cfg, settings, str(tmp_path), 'train.py', launch=fake)
+    result, path = sweep.measure_affinity(('seg', 'depth'))
+    assert path == str(tmp_path / 'affinity' / 'seg+depth' / 'task_affinity.json')
+    config = Config.fromfile(str(tmp_path / 'affinity' / 'seg+depth' / 'config.py'))
+    assert dict(type='TaskAffinityHook', interval=5, lr=None) in config.custom_hooks
+    assert result.iterations == 500 and result.seconds >= 0
+    assert sweep.cached(('seg', 'depth')) is None  # not the plain candidate
+    sweep.measure_affinity(('seg', 'depth'))
+    assert len(fake.calls) == 1  # cached
+    cfg.task_grouping.affinity = dict(every=5)
+    with pytest.raises(ValueError, match=r"task_grouping.affinity: unknown keys \['every'\]"):
+        GroupingSettings.from_config(cfg)

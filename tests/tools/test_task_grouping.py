@@ -54,6 +54,22 @@ def test_exact_then_hoa_reuse_the_trained_candidates(tmp_path, capsys):
     task_grouping.main([*common, '--train-selection', os.path.join(work_dir, 'grouping_hoa_budget2.5_depth+edge.json')])
     assert 'mean delta/{task}: val' in capsys.readouterr().out
 
+    # task affinity grouping: one more training (all tasks, with the lookahead), the rest from the cache
+    task_grouping.main([*common, '--budget', '2.5', '--method', 'tag'])
+    out = capsys.readouterr().out
+    assert 'measuring the task affinities of depth+edge' in out and 'training' not in out.split('Task grouping')[0]
+    tag = json.load(open(os.path.join(work_dir, 'grouping_tag_budget2.5_depth+edge.json')))
+    affinity = json.load(open(os.path.join(work_dir, 'affinity', 'depth+edge', 'task_affinity.json')))
+    assert affinity['steps'] == 1  # iteration 0 of 2, every 5
+    z = affinity['affinity']
+    assert tag['predicted']['depth+edge'] == {'depth': z['edge']['depth'], 'edge': z['depth']['edge']}
+    assert tag['predicted']['depth'] == {'depth': 0.0}
+    tag_rows = {row['name']: row for row in tag['rows']}
+    # each task gains the affinity onto it where that is positive, else it stays alone (score 0)
+    assert tag_rows['tag']['predicted'] == pytest.approx((max(0, z['edge']['depth']) + max(0, z['depth']['edge'])) / 2)
+    assert tag['estimate_cost']['runs'] == 1 and tag['estimate_cost']['iterations'] == 2
+    assert 'estimate: 1 training, 2 iterations' in out
+
 
 def test_errors_name_the_option(tmp_path):
     with pytest.raises(KeyError, match='--tasks'):

@@ -15,6 +15,7 @@ from .reinitialize_weights_hook import ReinitializeWeightsHook
 from .rewind_weights_hook import RewindWeightsHook
 from .save_metrics_hook import SaveMetricsHook
 from .stage_hook import StageHook
+from .task_affinity_hook import TaskAffinityHook
 from .task_data_check_hook import TaskDataCheckHook
 from .temperature_schedule_hook import TemperatureScheduleHook
 from .test_metrics_visualizer_hook import TestMetricsVisualizerHook
@@ -22,4 +23,4 @@ from .test_metrics_visualizer_hook import TestMetricsVisualizerHook
 __all__ = ['BestPolicyHook', 'CurriculumHook', 'DiscretizePolicyHook', 'DivergenceGuardHook', 'EtaTimerHook',
            'ModelSummaryHook', 'PolicyModeHook', 'PolicyReportHook', 'PolicyVisualizationHook',
            'ReinitializeWeightsHook', 'RewindWeightsHook', 'SafeCheckpointHook', 'SaveMetricsHook', 'StageHook',
-           'TaskDataCheckHook', 'TemperatureScheduleHook', 'TestMetricsVisualizerHook', 'TrainStepLoggerHook']
+           'TaskAffinityHook', 'TaskDataCheckHook', 'TemperatureScheduleHook', 'TestMetricsVisualizerHook', 'TrainStepLoggerHook']
