@@ -241,7 +241,7 @@ class CandidateSweep:
         command = self.train_command(group, fraction, label)
         if glob.glob(osp.join(directory, 'iter_*.pth')) or osp.isfile(osp.join(directory, 'last_checkpoint')):
             command.append('--resume')  # continue the interrupted run from its last checkpoint
-        print(f'[task_grouping] {self.label(fraction)} {group_name(group)} ...', flush=True)
+        print(f'[task_grouping] {label or self.label(fraction)} {group_name(group)} ...', flush=True)
         log = osp.join(directory, 'train.log')
         start = time.perf_counter()
         code = self.launch(command, log, None)
