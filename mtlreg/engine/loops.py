@@ -1,4 +1,5 @@
-"""Training loops."""
+"""Training and validation loops that resume exactly. They are registered under MMEngine's names too
+(``IterBasedTrainLoop``, ``ValLoop``), so a config that names MMEngine's loops gets them."""
 from __future__ import annotations
 
 import bisect
@@ -11,7 +12,7 @@ from mtlreg.registry import LOOPS
 from mtlreg.engine.runner.random_state import get_random_state, set_random_state
 
 
-@LOOPS.register_module()
+@LOOPS.register_module(name=['MultiTaskIterBasedTrainLoop', 'IterBasedTrainLoop'])
 class MultiTaskIterBasedTrainLoop(IterBasedTrainLoop):
     """Iteration-based training that resumes exactly.
 
@@ -51,7 +52,7 @@ class MultiTaskIterBasedTrainLoop(IterBasedTrainLoop):
                 and (iteration % interval == 0 or iteration == self._max_iters))
 
 
-@LOOPS.register_module()
+@LOOPS.register_module(name=['MultiTaskValLoop', 'ValLoop'])
 class MultiTaskValLoop(ValLoop):
     """Validation that leaves the random generators as it found them.
 

@@ -10,6 +10,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapperDict
 
+from mtlreg.engine.runner.random_state import get_random_state, set_random_state
 from mtlreg.engine.task_affinity import AffinityAverage, lookahead_affinity
 from mtlreg.registry import HOOKS
 from mtlreg.utils.atomic_io import write_json_atomic
@@ -19,20 +20,18 @@ CHECKPOINT_KEY = 'task_affinity'
 
 @contextlib.contextmanager
 def preserved_state(model: torch.nn.Module):
-    """Run extra forward passes that leave no trace: the buffers (batch-norm statistics) and the random
-    number generators are put back as they were, so the training goes on bit for bit as without them."""
+    """Run extra forward passes that leave no trace: the buffers (batch-norm statistics) and every random
+    number generator are put back as they were, so the training goes on bit for bit as without them.
+    Yields the generators' state, to start every extra pass from."""
     buffers = [(b, b.detach().clone()) for b in model.buffers()]
-    cpu_rng = torch.get_rng_state()
-    cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_available() and torch.cuda.is_initialized() else None
+    state = get_random_state()
     try:
-        yield cpu_rng, cuda_rng
+        yield state
     finally:
         with torch.no_grad():
             for buffer, saved in buffers:
                 buffer.copy_(saved)
-        torch.set_rng_state(cpu_rng)
-        if cuda_rng is not None:
-            torch.cuda.set_rng_state_all(cuda_rng)
+        set_random_state(state)
 
 
 @HOOKS.register_module()
@@ -98,7 +97,7 @@ class TaskAffinityHook(Hook):
             return
         model, average = self._model(runner), self._average(runner)
         shared = [p for p in model.shared_parameters() if p.requires_grad]
-        with preserved_state(model) as (cpu_rng, cuda_rng):
+        with preserved_state(model) as random_state:
             data = model.data_preprocessor(data_batch, True)
             present = model.tasks_in_batch(data['data_samples'])
             if present != average.tasks:
@@ -106,9 +105,7 @@ class TaskAffinityHook(Hook):
                                  f'the lookahead needs every task in every batch ({average.tasks})')
 
             def losses_at():
-                torch.set_rng_state(cpu_rng)  # the same dropout and policy samples in every pass
-                if cuda_rng is not None:
-                    torch.cuda.set_rng_state_all(cuda_rng)
+                set_random_state(random_state)  # the same dropout and policy samples in every pass
                 return model.task_losses(data['inputs'], data['data_samples'])
 
             affinity = lookahead_affinity(losses_at, shared, self._lr(runner), average.tasks)
