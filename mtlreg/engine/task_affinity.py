@@ -14,46 +14,50 @@ from collections.abc import Callable, Mapping, Sequence
 import torch
 
 
-def lookahead_affinity(losses_at: Callable[[], Mapping[str, torch.Tensor]], shared: Sequence[torch.nn.Parameter],
+def lookahead_affinity(losses_at: Callable[[], Mapping[str, torch.Tensor]], parameters: Sequence[torch.nn.Parameter],
                        lr: float, tasks: Sequence[str]) -> torch.Tensor:
-    """``Z[i, j] = Z_{i→j}`` for one batch (Eq. 2), the shared parameters left as they were, bit for bit.
+    """``Z[i, j] = Z_{i→j}`` for one batch (Eq. 2), every parameter left as it was, bit for bit.
 
     Args:
         losses_at: computes every task's loss on the batch at the current parameters (with gradient);
             called once with gradient and once per task without.
-        shared: the shared parameters θ_s; the lookahead moves only these.
+        parameters: the candidates for θ_s. The lookahead moves those that at least two tasks' losses
+            reach: the parameters the tasks share in this step (a task's own head is not moved, nor a
+            block only one task executes under a policy).
         lr: the lookahead's learning rate η.
         tasks: the tasks, in the order of the matrix's rows and columns.
 
     A task whose loss is 0 on the batch has nothing to lower: its column is 0. A task whose loss
-    does not reach the shared parameters makes no step: its row is 0.
+    reaches no shared parameter makes no step: its row is 0.
     """
-    shared = list(shared)
+    parameters = list(parameters)
     losses = losses_at()
     missing = [t for t in tasks if t not in losses]
     if missing:
         raise KeyError(f'task affinity: the batch has no loss for the tasks {missing} (losses of {sorted(losses)})')
     before = torch.stack([losses[t].detach().double() for t in tasks])
-    grads = [torch.autograd.grad(losses[t], shared, retain_graph=True, allow_unused=True) for t in tasks]
+    grads = [torch.autograd.grad(losses[t], parameters, retain_graph=True, allow_unused=True) for t in tasks]
     del losses
-    originals = [p.detach().clone() for p in shared]
+    reached = [sum(g[k] is not None for g in grads) for k in range(len(parameters))]
+    shared = [k for k, count in enumerate(reached) if count >= 2]
+    originals = {k: parameters[k].detach().clone() for k in shared}
     affinity = torch.zeros(len(tasks), len(tasks), dtype=torch.float64)
     try:
         for i, task_grads in enumerate(grads):
             with torch.no_grad():
-                for p, g, p0 in zip(shared, task_grads, originals):
-                    if g is not None:
-                        p.copy_(p0 - lr * g)
+                for k in shared:
+                    if task_grads[k] is not None:
+                        parameters[k].copy_(originals[k] - lr * task_grads[k])
                 after = losses_at()
                 after = torch.stack([after[t].detach().double() for t in tasks])
-                for p, p0 in zip(shared, originals):
-                    p.copy_(p0)
+                for k in shared:
+                    parameters[k].copy_(originals[k])
             ratio = torch.where(before != 0, after / torch.where(before != 0, before, 1.0), 1.0)
             affinity[i] = (1.0 - ratio).cpu()
     finally:
         with torch.no_grad():
-            for p, p0 in zip(shared, originals):
-                p.copy_(p0)
+            for k in shared:
+                parameters[k].copy_(originals[k])
     return affinity
 
 

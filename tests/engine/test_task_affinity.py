@@ -34,15 +34,16 @@ def test_identical_tasks_have_the_largest_affinity_and_orthogonal_ones_none():
     assert z[0, 1] == z[0, 0] == onto_others.max()
 
 
-def test_a_zero_loss_and_a_task_without_shared_gradient():
+def test_a_zero_loss_and_a_task_that_reaches_only_its_own_parameters():
     shared = torch.nn.Parameter(torch.tensor([1.0], dtype=torch.float64))
     head = torch.nn.Parameter(torch.tensor([2.0], dtype=torch.float64))
 
     def losses_at():
         return {'a': 2.0 * shared.sum(), 'b': 0.0 * shared.sum(), 'c': 3.0 * head.sum()}
-    z = lookahead_affinity(losses_at, [shared], 0.1, ['a', 'b', 'c'])
+    z = lookahead_affinity(losses_at, [shared, head], 0.1, ['a', 'b', 'c'])
     assert z[:, 1].tolist() == [0.0, 0.0, 0.0]  # b has nothing to lower
-    assert z[2].tolist() == [0.0, 0.0, 0.0]  # c does not reach the shared parameter: no step
+    assert z[2].tolist() == [0.0, 0.0, 0.0]  # c's head is its own, not shared: no step, no change
+    assert head.tolist() == [2.0] and shared.tolist() == [1.0]
     assert z[0, 0].item() == pytest.approx(1 - (2 * 0.8) / 2)  # a's own step: 1 − 2(1 − 0.1·2)/2
     with pytest.raises(KeyError, match=r"no loss for the tasks \['d'\]"):
         lookahead_affinity(losses_at, [shared], 0.1, ['a', 'd'])

@@ -39,8 +39,9 @@ class TaskAffinityHook(Hook):
     """Task Affinity Grouping's lookahead affinities (Fifty et al., NeurIPS 2021, Eq. 1–2) of any training.
 
     Every ``interval`` iterations, before the step, on the step's own batch: one forward pass, a
-    gradient of every task's loss w.r.t. the model's shared parameters (``model.shared_parameters()``,
-    as the paper: the lookahead moves only those), and per task i a forward pass at
+    gradient of every task's loss w.r.t. the model's weights, and per task i a forward pass with the
+    shared ones moved (those at least two tasks' losses reach in this step, as the paper: the
+    lookahead moves only the shared parameters, under a policy the blocks the tasks share) to
     ``θ_s − lr ∇_{θ_s} L_i`` giving ``Z_{i→j} = 1 − L_j(after) / L_j(before)`` for every task j. The
     extra passes change nothing of the run: parameters, batch-norm statistics, random number
     generators, gradients and the balancer's state are as before (training with and without the hook
@@ -52,6 +53,8 @@ class TaskAffinityHook(Hook):
     kept in the checkpoint, so a resumed run continues it. Under DDP each process measures its own
     part of the batch and the matrices are averaged over the processes.
 
+    Steps that train no weights (the policy phase of a search) are not measured.
+
     Args:
         interval: measure every ``interval`` training iterations (iterations 0, interval, ...).
         lr: the lookahead's learning rate η. Default: the optimiser's current learning rate (its first
@@ -60,6 +63,9 @@ class TaskAffinityHook(Hook):
     """
 
     priority = 'LOW'  # after the hooks that set the step's state (curriculum, temperature) before it
+
+    #: small arguments that build a working instance (the registry tests run every hook with them)
+    example_args = dict(interval=2, lr=1e-3)
 
     def __init__(self, interval: int = 10, lr: float | None = None, filename: str = 'task_affinity') -> None:
         if not isinstance(interval, int) or interval < 1:
@@ -74,9 +80,9 @@ class TaskAffinityHook(Hook):
     @staticmethod
     def _model(runner):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        if not hasattr(model, 'task_losses') or not hasattr(model, 'shared_parameters'):
+        if not hasattr(model, 'task_losses') or not hasattr(model, 'weight_parameters'):
             raise TypeError(f'TaskAffinityHook: the model ({type(model).__name__}) has no task_losses() and '
-                            'shared_parameters(); the lookahead needs a MultiTaskModel')
+                            'weight_parameters(); the lookahead needs a MultiTaskModel')
         return model
 
     def _average(self, runner) -> AffinityAverage:
@@ -96,7 +102,9 @@ class TaskAffinityHook(Hook):
         if data_batch is None or runner.iter % self.interval:
             return
         model, average = self._model(runner), self._average(runner)
-        shared = [p for p in model.shared_parameters() if p.requires_grad]
+        parameters = [p for p in model.weight_parameters() if p.requires_grad]  # not the policy's
+        if not parameters:
+            return  # a step that trains no weights (a policy phase): no lookahead to take
         with preserved_state(model) as random_state:
             data = model.data_preprocessor(data_batch, True)
             present = model.tasks_in_batch(data['data_samples'])
@@ -108,9 +116,9 @@ class TaskAffinityHook(Hook):
                 set_random_state(random_state)  # the same dropout and policy samples in every pass
                 return model.task_losses(data['inputs'], data['data_samples'])
 
-            affinity = lookahead_affinity(losses_at, shared, self._lr(runner), average.tasks)
+            affinity = lookahead_affinity(losses_at, parameters, self._lr(runner), average.tasks)
         if get_world_size() > 1:
-            device = shared[0].device if shared else torch.device('cpu')
+            device = parameters[0].device if parameters else torch.device('cpu')
             reduced = affinity.to(device)
             all_reduce(reduced, op='mean')
             affinity = reduced.cpu()
