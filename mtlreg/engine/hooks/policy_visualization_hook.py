@@ -22,7 +22,9 @@ class PolicyVisualizationHook(Hook):
     (``'cycle'``: at the end of every cycle of the current stage's phases, i.e.
     once per AdaShare policy epoch), the visualiser gets the image
     ``policy_probabilities`` (TensorBoard with the default backends) and the
-    scalars ``policy/<task>/mean`` (the task's mean execute probability). After
+    scalars ``policy/<task>/mean`` (the task's mean execute probability) and
+    ``policy/<task>/unit<u>`` (every unit's probability, in the order of the
+    policy's flattened grid). After
     training, ``<work_dir>/policy/policy_final.json`` and ``.png`` hold the
     discrete policy the model ends with and the search probabilities behind it (the decision
     outlined), and ``sharing_tree.png`` which tasks share which unit; both pictures also go to the
@@ -60,8 +62,10 @@ class PolicyVisualizationHook(Hook):
                                title=f'{type(policy).__name__}: probability that a task runs a unit, '
                                      f'iteration {runner.iter + 1}', value_label='probability of running the unit')
         runner.visualizer.add_image('policy_probabilities', image, step=runner.iter + 1)
-        runner.visualizer.add_scalars({f'policy/{t}/mean': float(probs[k].mean())
-                                       for k, t in enumerate(policy.task_names)}, step=runner.iter + 1)
+        scalars = {f'policy/{t}/mean': float(probs[k].mean()) for k, t in enumerate(policy.task_names)}
+        scalars.update((f'policy/{t}/unit{u}', float(probs[k, u]))  # every probability, to follow the search
+                       for k, t in enumerate(policy.task_names) for u in range(probs.shape[1]))
+        runner.visualizer.add_scalars(scalars, step=runner.iter + 1)
 
     def after_train(self, runner) -> None:
         policy = model_submodule(runner, self.module)
