@@ -127,8 +127,9 @@ class TaskAffinityHook(Hook):
             {f'affinity/{a}_to_{b}': float(affinity[i, j]) for i, a in enumerate(average.tasks)
              for j, b in enumerate(average.tasks) if i != j}, step=runner.iter)
 
-    def save(self, runner, image: bool = True) -> None:
-        """Write the mean affinities (and their picture) to the work dir, on the main process."""
+    def save(self, runner, image: bool = True):
+        """Write the mean affinities (and their picture) to the work dir, on the main process; returns the
+        picture (an RGB array), or None where nothing was written."""
         if self.average is None or not self.average.count or not is_main_process():
             return
         path = osp.join(runner.work_dir, self.filename)
@@ -140,6 +141,7 @@ class TaskAffinityHook(Hook):
                                      title=f'lookahead affinity, mean of {self.average.count} steps')
             save_png(path + '.png', picture)
             return picture
+        return None
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         if self.average is not None:
