@@ -26,7 +26,7 @@ def main():
     from mtlreg.engine.config_loading import load_config
     from mtlreg.engine.config_utils import parse_data_roots, remap_data_roots, set_evaluation_work_dir
     from mtlreg.engine.config_validation import validate_config
-    from mtlreg.engine.dist import init_process_group_if_needed
+    from mtlreg.engine.dist import destroy_process_group_if_initialized, init_process_group_if_needed
     from mtlreg.engine.report import build_report, input_shape_of, summary_lines, write_report
     from mtlreg.registry import RUNNERS
     from mtlreg.registry import register_all_modules
@@ -46,13 +46,16 @@ def main():
         cfg.allow_partial_load = True
     validate_config(cfg)
     init_process_group_if_needed(cfg.launcher)
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-    metrics = runner.test()
-    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-    report = build_report(model, metrics, input_shape_of(runner.test_dataloader),
-                          config=args.config, checkpoint=args.checkpoint)
-    out = args.out or osp.join(cfg.work_dir, 'test_metrics.json')
-    write_report(report, out)
+    try:
+        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        metrics = runner.test()
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        report = build_report(model, metrics, input_shape_of(runner.test_dataloader),
+                              config=args.config, checkpoint=args.checkpoint)
+        out = args.out or osp.join(cfg.work_dir, 'test_metrics.json')
+        write_report(report, out)
+    finally:
+        destroy_process_group_if_initialized()
     print(json.dumps(report, indent=2))
     for line in summary_lines(report):
         print(line)

@@ -53,7 +53,7 @@ def main():
 
     from mtlreg.engine.config_loading import load_config
     from mtlreg.engine.config_validation import check_required, validate_config
-    from mtlreg.engine.dist import init_process_group_if_needed
+    from mtlreg.engine.dist import destroy_process_group_if_initialized, init_process_group_if_needed
     from mtlreg.registry import RUNNERS
     from mtlreg.registry import register_all_modules
     register_all_modules()
@@ -62,10 +62,13 @@ def main():
     cfg = merge_args(cfg, args)
     validate_config(cfg)
     init_process_group_if_needed(cfg.launcher)
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-    runner.train()
-    if args.test or cfg.get('test_after_train', False):
-        test_after_train(runner, args.config)
+    try:
+        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        runner.train()
+        if args.test or cfg.get('test_after_train', False):
+            test_after_train(runner, args.config)
+    finally:
+        destroy_process_group_if_initialized()
 
 
 def test_after_train(runner, config: str) -> None:

@@ -110,3 +110,14 @@ def default_model_wrapper_cfg() -> dict:
     return dict(type='mtlreg.MultiTaskDistributedDataParallel',
                 device_ids=None if not torch.cuda.is_available() else [int(os.environ.get('LOCAL_RANK', 0))],
                 broadcast_buffers=False, find_unused_parameters=True)
+
+
+def destroy_process_group_if_initialized() -> None:
+    """Tear the process group down once the work is done, before the interpreter exits.
+
+    A gloo group left to the interpreter's exit can abort the process ("terminate called without an
+    active exception", exit code −6) after training finished and its checkpoints were written, which
+    torchrun reports as a failed job.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.destroy_process_group()
