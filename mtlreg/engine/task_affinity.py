@@ -42,22 +42,19 @@ def lookahead_affinity(losses_at: Callable[[], Mapping[str, torch.Tensor]], para
     shared = [k for k, count in enumerate(reached) if count >= 2]
     originals = {k: parameters[k].detach().clone() for k in shared}
     affinity = torch.zeros(len(tasks), len(tasks), dtype=torch.float64)
-    try:
-        for i, task_grads in enumerate(grads):
-            with torch.no_grad():
+    for i, task_grads in enumerate(grads):
+        with torch.no_grad():
+            try:
                 for k in shared:
                     if task_grads[k] is not None:
                         parameters[k].copy_(originals[k] - lr * task_grads[k])
                 after = losses_at()
                 after = torch.stack([after[t].detach().double() for t in tasks])
+            finally:  # back to θ_s before the next task's step, and on any error
                 for k in shared:
                     parameters[k].copy_(originals[k])
-            ratio = torch.where(before != 0, after / torch.where(before != 0, before, 1.0), 1.0)
-            affinity[i] = (1.0 - ratio).cpu()
-    finally:
-        with torch.no_grad():
-            for k in shared:
-                parameters[k].copy_(originals[k])
+        ratio = torch.where(before != 0, after / torch.where(before != 0, before, 1.0), 1.0)
+        affinity[i] = (1.0 - ratio).cpu()
     return affinity
 
 

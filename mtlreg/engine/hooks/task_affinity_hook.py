@@ -7,13 +7,13 @@ import os.path as osp
 import torch
 from mmengine.dist import all_reduce, get_world_size, is_main_process
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapperDict
 
 from mtlreg.engine.runner.random_state import get_random_state, set_random_state
 from mtlreg.engine.task_affinity import AffinityAverage, lookahead_affinity
 from mtlreg.registry import HOOKS
 from mtlreg.utils.atomic_io import write_json_atomic
+from .hook_utils import unwrap_model
 
 CHECKPOINT_KEY = 'task_affinity'
 
@@ -79,7 +79,7 @@ class TaskAffinityHook(Hook):
 
     @staticmethod
     def _model(runner):
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap_model(runner)
         if not hasattr(model, 'task_losses') or not hasattr(model, 'weight_parameters'):
             raise TypeError(f'TaskAffinityHook: the model ({type(model).__name__}) has no task_losses() and '
                             'weight_parameters(); the lookahead needs a MultiTaskModel')
@@ -127,21 +127,19 @@ class TaskAffinityHook(Hook):
             {f'affinity/{a}_to_{b}': float(affinity[i, j]) for i, a in enumerate(average.tasks)
              for j, b in enumerate(average.tasks) if i != j}, step=runner.iter)
 
-    def save(self, runner, image: bool = True):
-        """Write the mean affinities (and their picture) to the work dir, on the main process; returns the
+    def save(self, runner):
+        """Write the mean affinities and their picture to the work dir, on the main process; returns the
         picture (an RGB array), or None where nothing was written."""
         if self.average is None or not self.average.count or not is_main_process():
             return
         path = osp.join(runner.work_dir, self.filename)
         write_json_atomic(path + '.json', self.average.as_dict())
-        if image:
-            from mtlreg.visualization.affinity_plot import affinity_image
-            from mtlreg.visualization.policy_plot import save_png
-            picture = affinity_image(self.average.tasks, self.average.mean().numpy(),
-                                     title=f'lookahead affinity, mean of {self.average.count} steps')
-            save_png(path + '.png', picture)
-            return picture
-        return None
+        from mtlreg.visualization.affinity_plot import affinity_image
+        from mtlreg.visualization.policy_plot import save_png
+        picture = affinity_image(self.average.tasks, self.average.mean().numpy(),
+                                 title=f'lookahead affinity, mean of {self.average.count} steps')
+        save_png(path + '.png', picture)
+        return picture
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         if self.average is not None:

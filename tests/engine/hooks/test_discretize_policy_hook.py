@@ -31,6 +31,14 @@ def test_best_validation_policy_is_discretised_saved_and_fixed(staged_run):
     images = sorted(p.name for p in work_dir.glob('*/vis_data/vis_image/*.png'))
     assert images == ['policy_final_8.png', 'policy_probabilities_4.png', 'policy_probabilities_6.png',
                       'sharing_tree_8.png']
+    # with each heatmap, every unit's probability as a scalar; their mean is the task's mean
+    (scalars,) = work_dir.glob('*/vis_data/scalars.json')
+    rows = [row for row in map(json.loads, scalars.read_text().splitlines()) if 'policy/seg/mean' in row]
+    assert [row['step'] for row in rows] == [4, 6]
+    for row in rows:
+        for task in policy.task_names:
+            units = [row[f'policy/{task}/unit{u}'] for u in range(8)]
+            assert sum(units) / 8 == pytest.approx(row[f'policy/{task}/mean'])
 
 
 def test_sampled_discretisation_is_the_seeded_draw_from_the_best_policy(tmp_path):
