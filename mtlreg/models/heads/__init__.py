@@ -1,6 +1,6 @@
-from .aspp import ASPPHead, DenseRegressionHead, SegmentationHead, SurfaceNormalHead
+from .aspp import ASPPHead, BinaryMapHead, DenseRegressionHead, SegmentationHead, SurfaceNormalHead
 from .identity import IdentityHead
 from .linear import LinearClassificationHead, LinearRegressionHead
 
-__all__ = ['ASPPHead', 'SegmentationHead', 'DenseRegressionHead', 'SurfaceNormalHead',
+__all__ = ['ASPPHead', 'SegmentationHead', 'DenseRegressionHead', 'BinaryMapHead', 'SurfaceNormalHead',
            'LinearClassificationHead', 'IdentityHead', 'LinearRegressionHead']

@@ -1,4 +1,4 @@
-"""DeepLab-v2 ASPP heads for dense tasks (segmentation, regression, surface normals)."""
+"""DeepLab-v2 ASPP heads for dense tasks (segmentation, regression, binary maps, surface normals)."""
 from __future__ import annotations
 
 import torch
@@ -118,6 +118,27 @@ class DenseRegressionHead(ASPPHead):
 
     def predict(self, output: torch.Tensor) -> torch.Tensor:
         return output
+
+
+@HEADS.register_module()
+class BinaryMapHead(ASPPHead):
+    """ASPP head with one logit map for binary dense tasks (boundaries, saliency).
+
+    The forward output is the logit (what :class:`BalancedBCELoss` takes);
+    the prediction is its sigmoid, a probability per pixel (what the
+    boundary and saliency metrics threshold).
+    """
+
+    #: small arguments that build a working instance (the registry tests build every module with them)
+    example_args = dict(channels=8)
+
+    def __init__(self, in_channels: int, out_channels: int = 1, **kwargs):
+        if out_channels != 1:
+            raise ValueError(f'BinaryMapHead: out_channels must be 1, got {out_channels}')
+        super().__init__(in_channels, out_channels, **kwargs)
+
+    def predict(self, output: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(output)
 
 
 @HEADS.register_module()

@@ -5,9 +5,11 @@ import pytest
 
 import mtlreg.evaluation.delta
 import mtlreg.evaluation.metrics.base_task_metric
+import mtlreg.evaluation.metrics.boundary_metric
 import mtlreg.evaluation.metrics.classification_metric
 import mtlreg.evaluation.metrics.dense_regression_metric
 import mtlreg.evaluation.metrics.depth_metric
+import mtlreg.evaluation.metrics.saliency_metric
 import mtlreg.evaluation.metrics.segmentation_metric
 import mtlreg.evaluation.metrics.surface_normal_metric
 from mtlreg.evaluation import DenseRegressionMetric
@@ -21,9 +23,11 @@ def test_task_name_required():
 @pytest.mark.parametrize('module', [
     mtlreg.evaluation.delta,
     mtlreg.evaluation.metrics.base_task_metric,
+    mtlreg.evaluation.metrics.boundary_metric,
     mtlreg.evaluation.metrics.classification_metric,
     mtlreg.evaluation.metrics.dense_regression_metric,
     mtlreg.evaluation.metrics.depth_metric,
+    mtlreg.evaluation.metrics.saliency_metric,
     mtlreg.evaluation.metrics.segmentation_metric,
     mtlreg.evaluation.metrics.surface_normal_metric,
 ])

@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from mtlreg.models.heads.aspp import AtrousConv3x3, SegmentationHead, SurfaceNormalHead, unit_normalize
+from mtlreg.models.heads.aspp import AtrousConv3x3, BinaryMapHead, SegmentationHead, SurfaceNormalHead, unit_normalize
 
 
 @pytest.mark.parametrize('size', [(1, 1), (4, 6), (6, 6), (7, 6), (9, 20)])
@@ -43,3 +43,13 @@ def test_unit_normalize_matches_torch_and_keeps_zero_vectors_finite():
     head = SurfaceNormalHead(4, channels=4)
     out = head(torch.randn(2, 4, 3, 3), (6, 6))
     torch.testing.assert_close((out ** 2).sum(1), torch.ones(2, 6, 6), rtol=1e-5, atol=1e-5)
+
+
+def test_binary_map_head_trains_on_logits_and_predicts_probabilities():
+    torch.manual_seed(0)
+    head = BinaryMapHead(3, channels=4)
+    logits = head(torch.randn(2, 3, 4, 4), (8, 8))
+    assert logits.shape == (2, 1, 8, 8)
+    torch.testing.assert_close(head.predict(logits), torch.sigmoid(logits))
+    with pytest.raises(ValueError, match='out_channels must be 1'):
+        BinaryMapHead(3, out_channels=2)
