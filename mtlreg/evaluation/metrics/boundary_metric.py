@@ -1,8 +1,6 @@
 """Boundary detection F-measure (ODS, OIS) of the BSDS protocol, through pyEdgeEval."""
 from __future__ import annotations
 
-import contextlib
-import io
 import math
 from collections.abc import Sequence
 from typing import Optional, Union
@@ -12,20 +10,8 @@ import torch
 from torch import Tensor
 
 from mtlreg.registry import METRICS
+from mtlreg.utils.edge_eval import pyedgeeval
 from .base_task_metric import ArrayLike, BaseTaskMetric
-
-
-def _pyedgeeval():
-    """Imports pyEdgeEval's binary-boundary functions (its import prints a warning about .mat readers: muted)."""
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            from pyEdgeEval.common.binary_label.evaluate_boundaries import evaluate_boundaries_threshold
-            from pyEdgeEval.common.metrics import compute_rec_prec_f1, interpolated_max_scores
-            from pyEdgeEval.common.utils import check_thresholds
-    except ImportError as err:  # pinned in requirements/runtime.txt; a hand-made environment may lack it
-        raise ImportError('BoundaryMetric needs the pyEdgeEval package (pip install pyedgeeval==0.2.8, '
-                          f'as pinned in requirements/runtime.txt): {err}') from err
-    return evaluate_boundaries_threshold, compute_rec_prec_f1, interpolated_max_scores, check_thresholds
 
 
 def boundary_thresholds(thresholds: Union[int, Sequence[float]]) -> np.ndarray:
@@ -35,7 +21,7 @@ def boundary_thresholds(thresholds: Union[int, Sequence[float]]) -> np.ndarray:
     if isinstance(thresholds, int):
         if thresholds < 1:
             raise ValueError(f'thresholds must be a positive count, got {thresholds}')
-        return _pyedgeeval()[3](int(thresholds))
+        return pyedgeeval().check_thresholds(int(thresholds))
     values = np.asarray(thresholds, dtype=np.float64).ravel()
     if not values.size or (values < 0).any() or (values > 1).any() or (np.diff(values) <= 0).any():
         raise ValueError(f'thresholds must be increasing values in [0, 1], got {list(values)}')
@@ -137,7 +123,7 @@ class BoundaryMetric(BaseTaskMetric):
         Raises:
             ValueError: On mismatching shapes or a map that is not 2-D.
         """
-        evaluate, rec_prec_f1, _, _ = _pyedgeeval()
+        edge_eval = pyedgeeval()
         pred, gt = BaseTaskMetric.match_shapes(torch.as_tensor(pred), torch.as_tensor(gt))
         pred, gt = pred.squeeze(), gt.squeeze()
         if pred.dim() != 2:
@@ -146,21 +132,22 @@ class BoundaryMetric(BaseTaskMetric):
         thresholds = boundary_thresholds(list(thresholds) if isinstance(thresholds, tuple) else thresholds)
         pred_np = pred.detach().double().cpu().numpy()
         gt_np = gt.detach().cpu().numpy() >= 0.5
-        counts = np.stack(evaluate(thresholds, pred_np, gt_np, max_dist=max_dist, apply_thinning=apply_thinning))
-        f1 = rec_prec_f1(*counts)[2]
+        counts = np.stack(edge_eval.evaluate_boundaries_threshold(thresholds, pred_np, gt_np, max_dist=max_dist,
+                                                                  apply_thinning=apply_thinning))
+        f1 = edge_eval.compute_rec_prec_f1(*counts)[2]
         return {'counts': counts, 'best': counts[:, int(np.argmax(f1))].copy()}
 
     @staticmethod
     def metrics_from_stats(stats: dict, thresholds: Union[int, Sequence[float]] = 99) -> dict:
         """Computes ODS and OIS F-measures (percent) from counts summed over images."""
-        _, rec_prec_f1, interpolated_max_scores, _ = _pyedgeeval()
+        edge_eval = pyedgeeval()
         counts, best = np.asarray(stats['counts'], np.float64), np.asarray(stats['best'], np.float64)
         if counts[1].max() == 0:  # no ground-truth boundary pixel at all
             return {'odsF': math.nan, 'oisF': math.nan}
         thresholds = boundary_thresholds(list(thresholds) if isinstance(thresholds, tuple) else thresholds)
-        rec, prec, _ = rec_prec_f1(*counts)
-        ods = float(interpolated_max_scores(thresholds, rec, prec)[3])
-        ois = float(rec_prec_f1(*best)[2])
+        rec, prec, _ = edge_eval.compute_rec_prec_f1(*counts)
+        ods = float(edge_eval.interpolated_max_scores(thresholds, rec, prec)[3])
+        ois = float(edge_eval.compute_rec_prec_f1(*best)[2])
         return {'odsF': 100.0 * ods, 'oisF': 100.0 * ois}
 
     @classmethod

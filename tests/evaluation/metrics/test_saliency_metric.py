@@ -10,11 +10,20 @@ from mtlreg.evaluation import SaliencyMetric
 def test_max_f_by_hand():
     pred = torch.tensor([[0.9, 0.6, 0.2, 0.1]])
     gt = torch.tensor([[1.0, 0.0, 1.0, 0.0]])
-    res = SaliencyMetric.calculate(pred, gt, thresholds=[0.5, 0.8])
+    res = SaliencyMetric.calculate(pred, gt, thresholds=[0.5, 0.8], iou_thresholds=[0.5, 0.8])
     # t = 0.5: P = 1/2, R = 1/2 -> F = 1/2; t = 0.8: P = 1, R = 1/2 -> F = 1.3 * 0.5 / (0.3 + 0.5) = 0.8125
     assert res['maxF'] == pytest.approx(81.25)
-    # at 0.5: foreground 1 / 3, background 1 / 3
-    assert res['mIoU'] == pytest.approx(100 / 3)
+    # IoU of p > t and the truth: t = 0.5: {0, 1} and {0, 2} -> 1/3; t = 0.8: {0} and {0, 2} -> 1/2
+    assert res['mIoU'] == pytest.approx(50.0)
+
+
+def test_miou_averages_the_jaccard_index_over_images_then_takes_the_best_threshold():
+    metric = SaliencyMetric(task='sal', thresholds=[0.5], iou_thresholds=[0.3, 0.7])
+    samples = [(torch.tensor([0.9, 0.5, 0.1]), torch.tensor([1.0, 0.0, 0.0])),   # t=0.3: 1/2, t=0.7: 1
+               (torch.tensor([0.5, 0.5, 0.1]), torch.tensor([1.0, 1.0, 0.0])),   # t=0.3: 1,   t=0.7: 0
+               (torch.tensor([0.1, 0.1, 0.1]), torch.tensor([0.0, 0.0, 0.0]))]   # nothing salient: 1 at both
+    metric.process(None, [{'sal': {'pred': p, 'gt': g}} for p, g in samples])
+    assert metric.evaluate(3)['sal/mIoU'] == pytest.approx(100 * max((0.5 + 1 + 1) / 3, (1 + 0 + 1) / 3))
 
 
 def test_counts_are_summed_over_the_dataset_not_averaged_per_image():
