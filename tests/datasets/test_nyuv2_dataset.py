@@ -105,3 +105,29 @@ def test_nyuv2_errors(tmp_path):
     _npy(mtan / 'train' / 'image' / '1.npy', np.zeros((H, W, 3), np.uint8))
     with pytest.raises(ValueError, match=r"image/1.npy.*uint8.*expected an HxWx3 float image"):
         NYUv2(str(mtan), layout='mtan')[1]
+
+
+@pytest.mark.parametrize('layout', ['nyud_mt', 'nyud_mt_png'])
+def test_nyud_v2_multitask_release_layouts(tmp_path, layout):
+    from tests.datasets.release_trees import make_nyud_mt
+    make_nyud_mt(str(tmp_path), layout=layout)
+    ds = NYUv2(str(tmp_path), layout=layout, split='train')
+    assert len(ds) == 4 and len(NYUv2(str(tmp_path), layout=layout, split='test')) == 2
+    assert ds.metainfo['label_types'] == {'seg': 'segmentation', 'depth': 'depth', 'normal': 'normal', 'edge': 'dense'}
+    s = ds[0]
+    assert s['img'].shape == (8, 8, 3) and s['img'].dtype == np.uint8
+    assert s['seg'][0, :4].tolist() == [255, 0, 39, 4]  # stored 0 (unlabelled), 1, 40, 5
+    assert s['depth'][0, 0] == 0.0 and s['depth'][1, 1] == 2.5
+    expected = [0.0, 0.0, 1.0] if layout == 'nyud_mt' else [-1.0, 1.0, 1.0]
+    np.testing.assert_allclose(s['normal'][1, 1], expected)
+    edge = np.zeros((8, 8), np.float32)
+    edge[:, 2] = 1
+    np.testing.assert_array_equal(s['edge'], edge)
+    packed = NYUv2(str(tmp_path), layout=layout, pipeline=_pipeline())[0]
+    assert packed['data_samples']['edge'].shape == (1, 4, 6)
+    with pytest.raises(ValueError, match='unknown tasks'):
+        NYUv2(str(tmp_path), layout=layout, tasks=['sal'])
+    with pytest.raises(ValueError, match="unknown split 'train1'"):
+        NYUv2(str(tmp_path), layout=layout, split='train1')
+    with pytest.raises(FileNotFoundError, match='gt_sets'):
+        NYUv2(str(tmp_path / 'empty_root_missing'), layout=layout)
