@@ -33,6 +33,11 @@ class ArchitectureOptimWrapperConstructor:
     architecture together with separate learning rates (Choi & Im, Table 9);
     the groups are made by :func:`~mtlreg.engine.arch_param_group_constructor.arch_param_groups`,
     as those of :class:`~mtlreg.engine.arch_param_group_constructor.ArchitectureParamGroupConstructor`.
+    An entry may give ``lr_mult``, a dict from a parameter-name prefix (as
+    ``model.named_parameters()`` names them, e.g. ``'backbone'``) to a factor
+    of the learning rate: the parameters under each prefix form a group with
+    ``lr × factor`` (e.g. a pretrained backbone at a hundredth of the heads'
+    rate, as AdaShare's DomainNet configuration trains it).
 
     Example::
 
@@ -61,6 +66,11 @@ class ArchitectureOptimWrapperConstructor:
             if 'arch_overrides' in cfg and (group != 'all' or not isinstance(cfg['arch_overrides'], dict)):
                 raise ValueError(f"optim_wrapper.{name}.arch_overrides: needs params='all' and a dict of optimiser "
                                  f"options, got params={group!r}, arch_overrides={cfg['arch_overrides']!r}")
+            mults = cfg.get('lr_mult')
+            if mults is not None and (not isinstance(mults, dict) or 'arch_overrides' in cfg or not all(
+                    isinstance(k, str) and k and isinstance(v, (int, float)) and v > 0 for k, v in mults.items())):
+                raise ValueError(f'optim_wrapper.{name}.lr_mult: expected a dict of parameter-name prefix -> '
+                                 f'positive factor (and no arch_overrides), got {mults!r}')
         self.optim_wrapper_cfg = copy.deepcopy(dict(optim_wrapper_cfg))
 
     def __call__(self, model: nn.Module) -> OptimWrapperDict:
@@ -80,7 +90,34 @@ class ArchitectureOptimWrapperConstructor:
             overrides = cfg.pop('arch_overrides', None)
             if overrides is not None:
                 params = arch_param_groups(model, overrides)
-            optimizer = OPTIMIZERS.build(dict(cfg.pop('optimizer'), params=params))
+            optimizer_cfg = cfg.pop('optimizer')
+            mults = cfg.pop('lr_mult', None)
+            if mults:
+                params = lr_mult_groups(model, params, mults, optimizer_cfg.get('lr'), f'optim_wrapper.{name}')
+            optimizer = OPTIMIZERS.build(dict(optimizer_cfg, params=params))
             cfg.setdefault('type', 'OptimWrapper')
             wrappers[name] = OPTIM_WRAPPERS.build(cfg, default_args=dict(optimizer=optimizer))
         return OptimWrapperDict(**wrappers)
+
+
+def lr_mult_groups(model: nn.Module, params: list, mults: dict, lr: float | None, key: str) -> list[dict]:
+    """Splits ``params`` into one group per name prefix of ``mults`` (at ``lr × factor``) and one for the rest.
+
+    Raises:
+        ValueError: If the optimiser has no ``lr``, or a prefix matches no parameter of the group.
+    """
+    if lr is None:
+        raise ValueError(f'{key}.lr_mult: the optimizer needs an lr to scale')
+    names = {id(p): name for name, p in model.named_parameters()}
+    groups = {prefix: [] for prefix in mults}
+    rest = []
+    for param in params:
+        name = names.get(id(param), '')
+        prefix = next((k for k in mults if name == k or name.startswith(k + '.')), None)
+        (groups[prefix] if prefix is not None else rest).append(param)
+    empty = [prefix for prefix, members in groups.items() if not members]
+    if empty:
+        raise ValueError(f'{key}.lr_mult: no parameter of this entry is named under {empty}; the model\'s top-level '
+                         f'modules are {sorted({n.split(".")[0] for n in names.values()})}')
+    out = [dict(params=members, lr=lr * mults[prefix]) for prefix, members in groups.items()]
+    return out + ([dict(params=rest)] if rest else [])

@@ -28,3 +28,21 @@ def test_optim_wrapper_constructor_errors_name_the_entry():
         ArchitectureOptimWrapperConstructor(dict(arch=dict(lr=0.1)))
     with pytest.raises(ValueError, match=r"optim_wrapper\.w\.params: expected one of"):
         ArchitectureOptimWrapperConstructor(dict(w=dict(optimizer=dict(type='SGD', lr=0.1), params='heads')))
+
+
+def test_lr_mult_puts_each_prefix_in_a_group_at_its_scaled_rate(tmp_path):
+    from mtlreg.engine.optim_constructor import ArchitectureOptimWrapperConstructor
+    runner = MultiTaskRunner.from_cfg(tiny_staged_cfg(tmp_path))
+    model = runner.model
+    built = ArchitectureOptimWrapperConstructor(dict(
+        weights=dict(optimizer=dict(type='Adam', lr=1e-3), lr_mult=dict(backbone=0.01))))(model)
+    groups = built['weights'].optimizer.param_groups
+    backbone = {id(p) for p in model.backbone.parameters()}
+    assert {id(p) for p in groups[0]['params']} == backbone and groups[0]['lr'] == pytest.approx(1e-5)
+    rest = {id(p) for p in model.weight_parameters()} - backbone
+    assert {id(p) for p in groups[1]['params']} == rest and groups[1]['lr'] == pytest.approx(1e-3)
+    with pytest.raises(ValueError, match=r"optim_wrapper\.weights\.lr_mult: no parameter .* \['encoder'\]"):
+        ArchitectureOptimWrapperConstructor(dict(
+            weights=dict(optimizer=dict(type='Adam', lr=1e-3), lr_mult=dict(encoder=0.1))))(model)
+    with pytest.raises(ValueError, match=r'optim_wrapper\.weights\.lr_mult: expected a dict'):
+        ArchitectureOptimWrapperConstructor(dict(weights=dict(optimizer=dict(type='Adam', lr=1e-3), lr_mult=0.1)))
