@@ -108,7 +108,7 @@ class DomainNetDataset(BaseDataset):
             parts = path.replace('\\', '/').split('/')
             names.setdefault(cls, parts[-2] if len(parts) >= 2 else f'class{cls}')
         classes = tuple(names.get(c, f'class{c}') for c in range(DOMAINNET_NUM_CLASSES))
-        metainfo = dict(classes=classes, domain=domain, **(kwargs.pop('metainfo', None) or {}))
+        metainfo = dict(classes=classes, **(kwargs.pop('metainfo', None) or {}))
         super().__init__(ann_file='', data_root=root, metainfo=metainfo, pipeline=list(pipeline), **kwargs)
 
     def load_data_list(self) -> list:

@@ -1,6 +1,7 @@
 """Config edits shared by the tools: work dir, AMP, resume and the quick check run."""
 from __future__ import annotations
 
+import math
 import os.path as osp
 
 import torch
@@ -99,12 +100,20 @@ def apply_fast_dev_run(cfg: Config, iters: int = 2, separate_dir: bool = True) -
 
 
 def limit_dataset(dataset: dict, num: int) -> None:
-    """Keep the first ``num`` samples of a dataset config (of each member of a wrapping dataset)."""
+    """Keep the first ``num`` samples of a dataset config (of each member of a wrapping dataset).
+
+    A ``HoldoutDataset`` keeps only a share of what it wraps, so the data under it keeps enough
+    samples for that share to hold ``num``.
+    """
     if 'datasets' in dataset:  # concatenations: a list, or a dict {task: dataset}
         members = dataset['datasets']
         members = list(members.values()) if isinstance(members, dict) else list(members)
     elif 'dataset' in dataset:  # wrappers of one dataset (repeat, holdout, ...)
         members = [dataset['dataset']]
+        if dataset.get('type') == 'HoldoutDataset':
+            fraction = float(dataset.get('fraction', 0.1))
+            share = fraction if dataset.get('part', 'holdout') == 'holdout' else 1.0 - fraction
+            num = max(num + 1, math.ceil(num / share) + 1)
     else:
         dataset.setdefault('indices', num)
         return

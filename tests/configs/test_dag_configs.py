@@ -74,9 +74,11 @@ def test_dag_configs_state_the_papers_settings(config):
     assert n == (8 if 'omniglot' in name else 12)
     stages = cfg.train_cfg.stages
     if 'scenes' not in name:  # App. A: iterations per stage; Table 9: learning rates and λ_sq
-        expected = (2000, 3000, 5000) if 'omniglot' in name else (5000, 15000, 20000)
+        expected = {'omniglot': (2000, 3000, 5000), 'pascal': (10000, 20000, 30000)}
+        expected = next((v for k, v in expected.items() if k in name), (5000, 15000, 20000))
         assert (stages.warmup.iters, stages.search.iters, stages.finetune.iters) == expected
-        upper, squeeze = (0.05, 0.01) if 'cityscapes' in name else (0.01, 0.05)
+        upper, squeeze = {'cityscapes': (0.05, 0.01), 'pascal': (0.01, 0.005)}.get(
+            next((k for k in ('cityscapes', 'pascal') if k in name), ''), (0.01, 0.05))
         assert cfg.optim_wrapper.search.arch_overrides.lr == upper and cfg.model.policy.squeeze_weight == squeeze
         assert cfg.optim_wrapper.search.optimizer.lr == 1e-4 and cfg.optim_wrapper.finetune.optimizer.lr == 1e-4
     splits = {}

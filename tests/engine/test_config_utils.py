@@ -1,4 +1,6 @@
 """Config edits of the tools: mixed precision, the quick check run, remapped data roots, the run dir of a checkpoint."""
+import copy
+
 import pytest
 import torch
 from mmengine.config import Config
@@ -80,3 +82,17 @@ def test_a_run_checkpoint_is_evaluated_in_its_run_dir(tmp_path):
     cfg = Config(dict())
     set_evaluation_work_dir(cfg, 'configs/x.py', None, str(loose / 'model.pth'))
     assert cfg.work_dir == 'work_dirs/x'
+
+
+def test_fast_dev_run_keeps_enough_data_under_holdouts_for_a_batch_of_every_part():
+    from mtlreg.datasets import HoldoutDataset
+    from mtlreg.engine.config_utils import limit_dataset
+    scenes = dict(type='ScenesDataset', resolution=8, max_samples=64, pipeline=[dict(type='PackMultiTaskInputs')])
+    rest = dict(type='HoldoutDataset', fraction=0.1, seed=0, part='rest', dataset=scenes)
+    halves = {part: dict(type='HoldoutDataset', fraction=0.5, seed=1, part=part, dataset=copy.deepcopy(rest))
+              for part in ('holdout', 'rest')}
+    for cfg in halves.values():
+        limit_dataset(cfg, 4)
+        # 4 under a half of the rest: 9 under the half, 11 under the 90 % rest
+        assert cfg['dataset']['dataset']['indices'] == 11
+        assert len(HoldoutDataset(**{k: v for k, v in cfg.items() if k != 'type'})) >= 4
