@@ -129,3 +129,18 @@ def test_average_metrics_over_tasks():
         bad.evaluate(2)
     with pytest.raises(TypeError, match='list of metric names'):
         build(tasks=tasks, average_metrics='accuracy')
+
+
+def test_boundary_and_saliency_scores_enter_delta_as_higher_is_better():
+    tasks = dict(sal=dict(head=dict(type='SomeHead'), metric=dict(type='SaliencyMetric', thresholds=[0.5],
+                                                                  iou_thresholds=[0.5])),
+                 edge=dict(head=dict(type='SomeHead'), metric=dict(type='BoundaryMetric', thresholds=[0.5])))
+    evaluator = build(tasks=tasks, single_task_reference=dict(sal=dict(maxF=50.0), edge=dict(odsF=80.0)))
+    gt = torch.zeros(1, 20, 20)
+    gt[0, 10] = 1.0
+    pred = gt * 0.9  # every boundary and salient pixel found, nothing else: both scores 100
+    evaluator.process(data_samples=[{'sal': {'pred': pred, 'gt': gt}, 'edge': {'pred': pred, 'gt': gt}}])
+    res = evaluator.evaluate(1)
+    assert res['sal/maxF'] == pytest.approx(100.0) and res['edge/odsF'] == pytest.approx(100.0)
+    assert res['delta/sal'] == pytest.approx(100.0) and res['delta/edge'] == pytest.approx(25.0)
+    assert res['delta/mean'] == pytest.approx(62.5)
