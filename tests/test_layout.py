@@ -25,7 +25,6 @@ engine/hooks/stage_hook.py
 engine/hooks/task_data_check_hook.py
 engine/model_wrapper.py
 engine/nonfinite.py
-engine/report.py
 engine/runner/checkpoint_codec.py
 engine/runner/checkpoint_loading.py
 engine/runner/random_state.py

@@ -53,12 +53,13 @@ def main():
         report = build_report(model, metrics, input_shape_of(runner.test_dataloader),
                               config=args.config, checkpoint=args.checkpoint)
         out = args.out or osp.join(cfg.work_dir, 'test_metrics.json')
-        write_report(report, out)
+        main_process = write_report(report, out)
     finally:
         destroy_process_group_if_initialized()
-    print(json.dumps(report, indent=2))
-    for line in summary_lines(report):
-        print(line)
+    if main_process:  # one copy of the report, from the process that wrote it
+        print(json.dumps(report, indent=2))
+        for line in summary_lines(report):
+            print(line)
 
 
 if __name__ == '__main__':

@@ -48,6 +48,17 @@ def summary_lines(report: dict) -> list[str]:
     return lines
 
 
-def write_report(report: dict, path: str) -> None:
-    """Write the report as JSON, atomically."""
+def write_report(report: dict, path: str) -> bool:
+    """Write the report as JSON, atomically, from the main process only.
+
+    Every rank holds the same report (the evaluator gathers the metrics of all ranks), so one file is
+    written once, not raced for by every rank of every node.
+
+    Returns:
+        Whether this process wrote it.
+    """
+    from mmengine.dist import is_main_process
+    if not is_main_process():
+        return False
     write_json_atomic(path, report)
+    return True
