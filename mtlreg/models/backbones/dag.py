@@ -32,6 +32,10 @@ def resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return x if tuple(x.shape[-2:]) == tuple(size) else F.interpolate(x, size=size, mode='area')
 
 
+#: How a hidden state combines its gated links (``DAGNetwork.state_normalization``).
+STATE_NORMALIZATIONS = ('in_degree', 'gate_sum')
+
+
 class DAGEdge(nn.Sequential):
     """``e_ij``: conv3×3 (C_i → C_j, padding 1) → BN → ReLU → max-pool by H_i / H_j (App. A, Table 8)."""
 
@@ -76,7 +80,11 @@ class DAGNetwork(GatedBackbone):
     * read-in (Eq. 3) and hidden update (Eq. 4), in one normalised sum:
       ``v_j = (Ψ[0, j]·r_j(v0) + Σ_i Ψ[i, j]·e_ij(v_i)) / In(v_j)`` with ``In`` the
       number of the state's links that are on (gate ≠ 0; during the search all
-      of them), a state without any being zeros;
+      of them), a state without any being zeros (``state_normalization=
+      'in_degree'``, Eq. 4 as printed); with ``'gate_sum'`` the sum is divided
+      by the sum of the state's gates instead, so a state is a weighted mean of
+      its links whose scale the gates do not change (identical for binary
+      gates, so only the warm-up and the search differ);
     * read-out (Eq. 5): ``v_L = Σ_i Ψ[i, N+1]·o_i(v_i)``, not normalised.
 
     Edges exist for ``0 < j − i ≤ M`` (the flow restriction; ``M ≥ N − 1`` is the
@@ -105,6 +113,9 @@ class DAGNetwork(GatedBackbone):
         read_out_stride: resolution of the read-out state; defaults to the
             last hidden state's stride.
         read_in_kernel: kernel of the read-in embedding. Defaults to 3.
+        state_normalization: ``'in_degree'`` (Eq. 4: divide by the number of
+            links that are on) or ``'gate_sum'`` (divide by the sum of their
+            gates). Defaults to ``'in_degree'``.
     """
 
     #: small arguments that build a working instance (the registry tests build every module with them)
@@ -114,8 +125,13 @@ class DAGNetwork(GatedBackbone):
 
     def __init__(self, states: str | Sequence[Sequence[int]] = 'vgg16', flow_constant: int = 5, in_channels: int = 3,
                  width_multiplier: float = 1.0, read_out_channels: int | None = None,
-                 read_out_stride: int | None = None, read_in_kernel: int = 3):
+                 read_out_stride: int | None = None, read_in_kernel: int = 3,
+                 state_normalization: str = 'in_degree'):
         super().__init__()
+        if state_normalization not in STATE_NORMALIZATIONS:
+            raise ValueError(f'DAGNetwork.state_normalization: expected one of {list(STATE_NORMALIZATIONS)}, '
+                             f'got {state_normalization!r}')
+        self.state_normalization = state_normalization
         if isinstance(states, str):
             if states not in STATE_PRESETS:
                 raise ValueError(f'DAGNetwork.states: expected one of {sorted(STATE_PRESETS)} or a list of '
@@ -215,16 +231,24 @@ class DAGNetwork(GatedBackbone):
         states: list[torch.Tensor | None] = [x] + [None] * grid.num_states
         for j in grid.hidden_nodes:
             size = self.state_size(x.shape, self.strides[j - 1])
-            terms = []
+            terms, weights = [], []
             g = link(grid.input_node, j)
             if g is not None:
                 terms.append(g * self.read_in[str(j)](x, size))
+                weights.append(g)
             for i in grid.predecessors(j, self.flow_constant):
                 g = link(i, j)
                 if g is not None:
                     source = states[i] if states[i] is not None else self.zero_state(x, i)
                     terms.append(g * self.edges[f'{i}_{j}'](source))
-            states[j] = sum(terms) / len(terms) if terms else None
+                    weights.append(g)
+            if not terms:
+                states[j] = None
+            elif self.state_normalization == 'gate_sum':
+                total = sum(weights)
+                states[j] = sum(terms) / (total.clamp_min(1e-6) if torch.is_tensor(total) else max(total, 1e-6))
+            else:
+                states[j] = sum(terms) / len(terms)
         size = self.state_size(x.shape, self.read_out_stride)
         out = []
         for i in grid.hidden_nodes:

@@ -17,9 +17,9 @@ class Scale(nn.Module):
         return self.factor * x
 
 
-def _hand_network():
+def _hand_network(**kwargs):
     """Three one-channel states at the input resolution, M = 2: every unit a known scaling."""
-    net = DAGNetwork(states=[(1, 1), (1, 1), (1, 1)], flow_constant=2, in_channels=1, read_out_channels=1)
+    net = DAGNetwork(states=[(1, 1), (1, 1), (1, 1)], flow_constant=2, in_channels=1, read_out_channels=1, **kwargs)
     for j, c in {1: 2.0, 2: 3.0, 3: 5.0}.items():
         net.read_in[str(j)].embed = Scale(c)
     for (i, j), c in {(1, 2): 7.0, (1, 3): 11.0, (2, 3): 13.0}.items():
@@ -53,6 +53,27 @@ def test_forward_matches_the_hand_computation():
     v3 = (1.0 * 5.0 + 0.5 * 11.0 * v1 + 0.25 * 13.0 * v2) / 3
     expected = 1.0 * 0.5 * v1 + 0.5 * 0.25 * v2 + 0.5 * 0.125 * v3   # Eq. 5: not normalised
     torch.testing.assert_close(net(x, g), torch.full((1, 1, 2, 2), expected))
+
+
+def test_gate_sum_normalisation_divides_by_the_gates_and_leaves_a_lone_link_without_effect():
+    net = _hand_network(state_normalization='gate_sum')
+    x = torch.full((1, 1, 2, 2), 1.0)
+    g = torch.zeros(5, 5)
+    g[0, 1], g[0, 2], g[0, 3] = 0.5, 0.25, 1.0
+    g[1, 2], g[1, 3], g[2, 3] = 0.5, 0.5, 0.25
+    g[1, 4], g[2, 4], g[3, 4] = 1.0, 0.5, 0.5
+    v1 = 0.5 * 2.0 / 0.5                                              # its only link's gate cancels
+    v2 = (0.25 * 3.0 + 0.5 * 7.0 * v1) / (0.25 + 0.5)
+    v3 = (1.0 * 5.0 + 0.5 * 11.0 * v1 + 0.25 * 13.0 * v2) / (1.0 + 0.5 + 0.25)
+    expected = 1.0 * 0.5 * v1 + 0.5 * 0.25 * v2 + 0.5 * 0.125 * v3
+    torch.testing.assert_close(net(x, g), torch.full((1, 1, 2, 2), expected))
+    gates = g.clone().requires_grad_()
+    net(x, gates).sum().backward()
+    assert gates.grad[0, 1].abs() < 1e-6 and gates.grad[0, 2].abs() > 1e-3   # state 1's read-in: no gradient
+    binary = (g > 0).float()
+    torch.testing.assert_close(net(x, binary), _hand_network()(x, binary))   # binary gates: the same as Eq. 4
+    with pytest.raises(ValueError, match='state_normalization'):
+        _hand_network(state_normalization='softmax')
 
 
 def test_links_that_are_off_leave_the_in_degree():
