@@ -78,9 +78,14 @@ def summarise(policy, recorder, topology: dict) -> dict:
             gamma_in=float(gamma[:, :, i].pow(2).sum() / (into * len(policy.task_names))) ** 0.5 if into else None))
     tasks = {}
     sigma_alpha = policy.read_in_logits.detach().sigmoid()
+    sigma_beta = policy.read_out_logits.detach().sigmoid()
+    sigma_gamma = policy.edge_logits.detach().sigmoid()
     for k, task in enumerate(policy.task_names):
         tasks[task] = dict(sigma_alpha=[round(float(v), 3) for v in sigma_alpha[k]],
+                           sigma_beta=[round(float(v), 3) for v in sigma_beta[k]],
+                           mean_sigma_gamma=round(float((sigma_gamma[k] * valid).sum() / valid.sum()), 3),
                            read_in_argmax=int(sigma_alpha[k].argmax()) + 1,
+                           read_out_argmax=int(sigma_beta[k].argmax()) + 1,
                            depth=(topology.get(task) or {}).get('depth'),
                            width=(topology.get(task) or {}).get('width'),
                            sparsity=(topology.get(task) or {}).get('sparsity'))
@@ -93,10 +98,11 @@ def print_summary(summary: dict) -> None:
     for s in summary['states']:
         gamma = f'{s["gamma_in"]:.3e}' if s['gamma_in'] is not None else '—'
         print(f'{s["state"]:>5}   {s["alpha"]:.3e}     {s["beta"]:.3e}     {gamma}')
-    print('task        read-in argmax   D    W    S       σ(α) by state')
+    print('task        argmax α  argmax β  mean σ(γ)  D    W    S       σ(α) by state | σ(β) by state')
     for task, t in summary['tasks'].items():
         shape = '   '.join('—' if t[k] is None else f'{t[k]:g}' for k in ('depth', 'width', 'sparsity'))
-        print(f'{task:<11} {t["read_in_argmax"]:>13}   {shape}   ' + ' '.join(f'{v:.2f}' for v in t['sigma_alpha']))
+        print(f'{task:<11} {t["read_in_argmax"]:>8}  {t["read_out_argmax"]:>8}  {t["mean_sigma_gamma"]:>9.3f}  {shape}   '
+              + ' '.join(f'{v:.2f}' for v in t['sigma_alpha']) + ' | ' + ' '.join(f'{v:.2f}' for v in t['sigma_beta']))
     collapsed = [task for task, t in summary['tasks'].items() if t['depth'] == 0]
     print(f'tasks reduced to read-in -> read-out (D = 0): {collapsed or "none"}')
 
