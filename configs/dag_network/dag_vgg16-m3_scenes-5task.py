@@ -9,7 +9,11 @@ _base_ = [
     '../_base_/schedules/dag_three_stage.py',
     '../_base_/references/scenes_5task_resnet18.py',
 ]
-model = dict(backbone=dict(flow_constant=3, width_multiplier=0.125), policy=dict(squeeze_weight=0.05))
+# Three choices the paper leaves open, set by the search diagnostics (docs/methods/dag_network.md, 'Why the search
+# collapses'): states divide by the sum of their gates (a lone link's gate is then gradient-free, not Adam noise),
+# the squeeze budget κ is the warm-up's Σσ(γ) (15 = half the 30 edges) and the flow formula's boundary term is 0.
+model = dict(backbone=dict(flow_constant=3, width_multiplier=0.125, state_normalization='gate_sum'),
+             policy=dict(squeeze_weight=0.05, budget=15.0, reduction=dict(method='flow', boundary_ratio=0.0)))
 val_evaluator = dict(single_task_reference={{_base_._single_task_reference}})
 test_evaluator = val_evaluator
 
