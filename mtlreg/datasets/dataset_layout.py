@@ -88,6 +88,12 @@ def select_split(splits: Mapping[str, Any], split: str, dataset: str, source: st
     return splits[split]
 
 
+def read_id_list(path: str) -> list[str]:
+    """Reads a split file that lists one sample id per line (empty lines skipped)."""
+    with open(path, encoding='utf-8') as f:
+        return [line.strip() for line in f if line.strip()]
+
+
 def check_entry(entry: Any, length: int, names: Sequence[str], dataset: str, source: str, index: int) -> list[str]:
     """Checks that one JSON sample entry is a list of ``length`` relative paths.
 

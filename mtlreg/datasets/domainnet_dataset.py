@@ -9,7 +9,7 @@ from mmengine.dataset import BaseDataset
 
 from mtlreg.registry import DATASETS
 
-from .dataset_layout import layout_hint, read_png, require_dir, require_file
+from .dataset_layout import layout_hint, read_png, require_dir, require_file, resolve_root
 
 #: The six domains, in the task order of AdaShare's DomainNet configuration.
 DOMAINNET_DOMAINS = ('real', 'painting', 'quickdraw', 'clipart', 'infograph', 'sketch')
@@ -87,7 +87,7 @@ class DomainNetDataset(BaseDataset):
     def __init__(self, root: str = 'data/domainnet', domain: str = 'real', split: str = 'train',
                  label: str | None = None, pipeline: Sequence = (), **kwargs) -> None:
         name = 'DomainNetDataset'
-        root = kwargs.pop('data_root', None) or root
+        root = resolve_root(root, kwargs, 'data/domainnet', name)
         if domain not in DOMAINNET_DOMAINS:
             raise ValueError(f'{name}: unknown domain {domain!r}; expected one of {list(DOMAINNET_DOMAINS)}')
         if split not in DOMAINNET_SPLITS:

@@ -12,8 +12,9 @@ from mmengine.dataset import BaseDataset
 from mtlreg.registry import DATASETS
 
 from .dataset_layout import (IGNORE_INDEX, ReleasedDatasetMixin, as_hw, check_entry, check_same_size, check_tasks,
-                             class_map, depth_npy, load_npy, load_split_json, normal_from_uint8, normal_map, read_png,
-                             require_dir, require_file, resolve_root, select_npy_split, select_split)
+                             class_map, depth_npy, load_npy, load_split_json, normal_from_uint8, normal_map,
+                             read_id_list, read_png, require_dir, require_file, resolve_root, select_npy_split,
+                             select_split)
 
 #: Label key -> label kind (AdaShare and MTAN layouts).
 NYUV2_LABEL_TYPES = {'seg': 'segmentation', 'depth': 'depth', 'normal': 'normal'}
@@ -179,10 +180,8 @@ class NYUv2Dataset(ReleasedDatasetMixin, BaseDataset):
                                  "('test' reads val)")
             index = osp.join(root, 'gt_sets', f'{"val" if split == "test" else split}.txt')
             require_file(index, name, text, what='split file')
-            with open(index, encoding='utf-8') as f:
-                ids = [line.strip() for line in f if line.strip()]
             self.samples = [{k: osp.join(d, f'{i}.{ext}') for k, (d, ext) in NYUD_MT_FILES[layout].items()}
-                            for i in ids]
+                            for i in read_id_list(index)]
             self.num_classes, classes = 40, NYUV2_40_CLASSES
         metainfo = dict(classes=classes, tasks=self.tasks, label_types=dict(self.label_types), layout=layout,
                         **(kwargs.pop('metainfo', None) or {}))

@@ -11,8 +11,8 @@ from mtlreg.registry import DATASETS
 from mtlreg.utils.edge_eval import thin
 
 from .dataset_layout import (IGNORE_INDEX, ReleasedDatasetMixin, as_hw, check_same_size, check_tasks, class_map,
-                             normal_from_uint8, read_png, require_dir, require_file, require_sample_file,
-                             shape_error)
+                             normal_from_uint8, read_id_list, read_png, require_dir, require_file,
+                             require_sample_file, resolve_root, shape_error)
 
 #: Label key -> label kind.
 PASCAL_LABEL_TYPES = {'seg': 'segmentation', 'parts': 'segmentation', 'normal': 'normal', 'sal': 'dense',
@@ -62,12 +62,6 @@ PASCAL_LAYOUT = """\
     pascal-context/trainval/<id>.mat   'LabelMap' (459 PASCAL-Context classes): boundaries, valid normals"""
 
 PASCAL_SPLITS = ('train', 'val', 'test')
-
-
-def read_id_list(path: str) -> list[str]:
-    """Reads a split file: one image id per non-empty line."""
-    with open(path, encoding='utf-8') as f:
-        return [line.strip() for line in f if line.strip()]
 
 
 def load_mat(path: str, dataset: str, sample: str) -> dict:
@@ -187,7 +181,7 @@ class PascalContextDataset(ReleasedDatasetMixin, BaseDataset):
     def __init__(self, root: str = 'data/pascal_context', split: str = 'train', tasks: Optional[Sequence[str]] = None,
                  pipeline: Sequence = (), **kwargs) -> None:
         name = 'PascalContextDataset'
-        root = kwargs.pop('data_root', None) or root
+        root = resolve_root(root, kwargs, 'data/pascal_context', name)
         if split not in PASCAL_SPLITS:
             raise ValueError(f"{name}: unknown split {split!r}; expected one of {list(PASCAL_SPLITS)} ('test' reads "
                              'val)')

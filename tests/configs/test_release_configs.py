@@ -72,8 +72,7 @@ def test_release_config_runs_every_stage_with_fast_dev_run(config, tmp_path):
     assert all(np.isfinite(v) for v in metrics.values()), metrics
     tasks = list(cfg.tasks)
     assert {key.split('/')[0] for key in metrics} >= set(tasks)
-    if 'edge' in tasks:
-        assert 'edge/odsF' in metrics and 'sal/maxF' in metrics if 'sal' in tasks else 'edge/odsF' in metrics
+    assert ('edge/odsF' in metrics) == ('edge' in tasks) and ('sal/maxF' in metrics) == ('sal' in tasks)
 
 
 def test_the_configs_cover_every_release_and_method():
