@@ -5,7 +5,6 @@ import pytest
 
 import mtlreg.evaluation.delta
 import mtlreg.evaluation.metrics.base_task_metric
-import mtlreg.evaluation.metrics.boundary_metric
 import mtlreg.evaluation.metrics.classification_metric
 import mtlreg.evaluation.metrics.dense_regression_metric
 import mtlreg.evaluation.metrics.depth_metric
@@ -23,7 +22,6 @@ def test_task_name_required():
 @pytest.mark.parametrize('module', [
     mtlreg.evaluation.delta,
     mtlreg.evaluation.metrics.base_task_metric,
-    mtlreg.evaluation.metrics.boundary_metric,
     mtlreg.evaluation.metrics.classification_metric,
     mtlreg.evaluation.metrics.dense_regression_metric,
     mtlreg.evaluation.metrics.depth_metric,
