@@ -5,21 +5,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from mtlreg.visualization.canvas import figure_pixels, new_figure
+
 
 def affinity_image(tasks: Sequence[str], affinity: np.ndarray, title: str = '') -> np.ndarray:
     """RGB ``uint8`` image of ``affinity[i, j] = Z_{i→j}``: red where i's step lowers j's loss, blue where it
     raises it; the colour scale is set by the affinities between different tasks."""
-    import matplotlib
-    matplotlib.use('Agg')
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     values = np.asarray(affinity, dtype=float)
     # the colours span the affinities between tasks; a task's affinity onto itself (larger) saturates
     off_diagonal = values[~np.eye(len(values), dtype=bool)] if len(values) > 1 else values.ravel()
     limit = float(np.nanmax(np.abs(off_diagonal))) or float(np.nanmax(np.abs(values))) or 1.0
-    fig = Figure(figsize=(2.4 + 0.8 * len(tasks), 1.8 + 0.6 * len(tasks)), dpi=100)
-    canvas = FigureCanvasAgg(fig)
+    fig, canvas = new_figure(2.4 + 0.8 * len(tasks), 1.8 + 0.6 * len(tasks))
     ax = fig.add_subplot(1, 1, 1)
     image = ax.imshow(values, cmap='RdBu_r', vmin=-limit, vmax=limit)
     ax.set_xticks(range(len(tasks)), labels=list(tasks), rotation=30, ha='right')
@@ -32,6 +28,4 @@ def affinity_image(tasks: Sequence[str], affinity: np.ndarray, title: str = '') 
     fig.colorbar(image, ax=ax, label='Z(i→j) = 1 − L_j(after) / L_j(before)')
     if title:
         ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+    return figure_pixels(fig, canvas)

@@ -6,27 +6,7 @@ from typing import Sequence
 import numpy as np
 
 from mtlreg.structures.dag_grid import DAGGrid
-
-
-def _figure(width: float, height: float):
-    import matplotlib
-    matplotlib.use('Agg')
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    fig = Figure(figsize=(width, height), dpi=100)
-    return fig, FigureCanvasAgg(fig)
-
-
-def _to_image(fig, canvas) -> np.ndarray:
-    fig.tight_layout()
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
-
-
-def _colors(count: int) -> list:
-    import matplotlib
-    cmap = matplotlib.colormaps['tab10' if count <= 10 else 'tab20']
-    return [cmap(i % cmap.N) for i in range(count)]
+from mtlreg.visualization.canvas import figure_pixels, new_figure, task_colors
 
 
 def _node_label(grid: DAGGrid, node: int) -> str:
@@ -47,7 +27,7 @@ def task_graph_image(mask: np.ndarray, title: str = '', color=None) -> np.ndarra
     mask = np.asarray(mask, dtype=bool)
     grid = DAGGrid.of(mask)
     size = grid.size
-    fig, canvas = _figure(1.0 + 0.6 * size, 3.2)
+    fig, canvas = new_figure(1.0 + 0.6 * size, 3.2)
     ax = fig.add_subplot(1, 1, 1)
     color = color or 'tab:blue'
     used = set(np.nonzero(mask)[0].tolist()) | set(np.nonzero(mask)[1].tolist())
@@ -67,7 +47,7 @@ def task_graph_image(mask: np.ndarray, title: str = '', color=None) -> np.ndarra
     ax.axis('off')
     if title:
         ax.set_title(title, fontsize=9)
-    return _to_image(fig, canvas)
+    return figure_pixels(fig, canvas)
 
 
 def shared_adjacency_image(masks: np.ndarray, task_names: Sequence[str], title: str = '') -> np.ndarray:
@@ -77,8 +57,8 @@ def shared_adjacency_image(masks: np.ndarray, task_names: Sequence[str], title: 
     masks = np.asarray(masks, dtype=bool)
     grid = DAGGrid.of(masks)
     k, size = masks.shape[0], grid.size
-    colors = _colors(k)
-    fig, canvas = _figure(2.5 + 0.35 * size, 1.0 + 0.35 * size)
+    colors = task_colors(k)
+    fig, canvas = new_figure(2.5 + 0.35 * size, 1.0 + 0.35 * size)
     ax = fig.add_subplot(1, 1, 1)
     for i in range(size):
         for j in range(size):
@@ -98,4 +78,4 @@ def shared_adjacency_image(masks: np.ndarray, task_names: Sequence[str], title: 
               loc='upper left', bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
     if title:
         ax.set_title(title, fontsize=9)
-    return _to_image(fig, canvas)
+    return figure_pixels(fig, canvas)

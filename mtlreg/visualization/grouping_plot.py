@@ -5,6 +5,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from mtlreg.visualization.canvas import figure_pixels, new_figure
+
 
 def grouping_image(tasks: Sequence[str], networks: Sequence[Sequence[str]], assignment: Mapping[str, Sequence[str]],
                    costs: Sequence[float] | None = None, title: str = '') -> np.ndarray:
@@ -14,18 +16,12 @@ def grouping_image(tasks: Sequence[str], networks: Sequence[Sequence[str]], assi
     that holds the task but is not used for it (another chosen network serves
     it better), an empty one a network without the task.
     """
-    import matplotlib
-    matplotlib.use('Agg')
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     grid = np.zeros((len(tasks), len(networks)))
     for col, network in enumerate(networks):
         for row, task in enumerate(tasks):
             if task in network:
                 grid[row, col] = 2.0 if tuple(assignment.get(task, ())) == tuple(network) else 1.0
-    fig = Figure(figsize=(2.0 + 1.1 * len(networks), 1.6 + 0.45 * len(tasks)), dpi=100)
-    canvas = FigureCanvasAgg(fig)
+    fig, canvas = new_figure(2.0 + 1.1 * len(networks), 1.6 + 0.45 * len(tasks))
     ax = fig.add_subplot(1, 1, 1)
     ax.imshow(grid, cmap='Blues', vmin=0.0, vmax=2.0, aspect='auto')
     labels = ['+\n'.join(network) + (f'\ncost {costs[i]:.2f}' if costs is not None else '')
@@ -38,6 +34,4 @@ def grouping_image(tasks: Sequence[str], networks: Sequence[Sequence[str]], assi
                     color='white' if value == 2 else 'black')
     if title:
         ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+    return figure_pixels(fig, canvas)

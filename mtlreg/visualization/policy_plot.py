@@ -6,6 +6,7 @@ from typing import Sequence
 import numpy as np
 
 from mtlreg.utils.atomic_io import atomic_path
+from mtlreg.visualization.canvas import figure_pixels, new_figure
 
 
 #: a decision is flagged as uncertain when its probability lies this close to 0.5
@@ -24,16 +25,11 @@ def policy_heatmap(probabilities: np.ndarray, task_names: Sequence[str], unit_na
     close to a coin flip — is marked ``?`` and counted in the legend. Used for TensorBoard and the
     PNGs in the work dir.
     """
-    import matplotlib
-    matplotlib.use('Agg')
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
     from matplotlib.patches import Patch, Rectangle
 
     probs = np.asarray(probabilities, dtype=np.float64).reshape(len(task_names), -1)
     num_units = probs.shape[1]
-    fig = Figure(figsize=(2.6 + 0.5 * num_units, 1.6 + 0.45 * len(task_names)), dpi=100)
-    canvas = FigureCanvasAgg(fig)
+    fig, canvas = new_figure(2.6 + 0.5 * num_units, 1.6 + 0.45 * len(task_names))
     ax = fig.add_subplot(1, 1, 1)
     shown = ax.imshow(probs, cmap='viridis', vmin=0.0, vmax=1.0, aspect='auto')
     bar = fig.colorbar(shown, ax=ax, fraction=0.04, pad=0.02)
@@ -61,9 +57,7 @@ def policy_heatmap(probabilities: np.ndarray, task_names: Sequence[str], unit_na
                   ncol=len(handles), fontsize=7, frameon=False)
     if title:
         ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+    return figure_pixels(fig, canvas)
 
 
 def decision_heatmap(probabilities, mask, task_names: Sequence[str], unit_names: Sequence[str] | None,

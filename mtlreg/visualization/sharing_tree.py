@@ -7,6 +7,8 @@ from typing import Sequence
 
 import numpy as np
 
+from mtlreg.visualization.canvas import figure_pixels, new_figure, task_colors
+
 
 def _runs(columns: list[int]) -> list[tuple[int, int]]:
     """Contiguous runs ``(first, last)`` of sorted column indices."""
@@ -45,19 +47,13 @@ def sharing_tree_image(nodes: Sequence[dict], task_names: Sequence[str], title: 
     columns is computed once for those tasks. A skipped unit leaves a gap in the task's column (a
     dashed box where the skip still runs a shortcut projection).
     """
-    import matplotlib
-    matplotlib.use('Agg')
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
     depth, order = tree_layout(nodes, task_names)
     column = {t: i for i, t in enumerate(order)}
     rows = max(depth.values(), default=0) + 1
-    cmap = matplotlib.colormaps['tab10' if len(task_names) <= 10 else 'tab20']
-    colors = {t: cmap(i % cmap.N) for i, t in enumerate(task_names)}
-    fig = Figure(figsize=(max(6.5, 1.6 + 1.25 * len(order)), 1.2 + 0.42 * rows), dpi=100)
-    canvas = FigureCanvasAgg(fig)
+    colors = dict(zip(task_names, task_colors(len(task_names))))
+    fig, canvas = new_figure(max(6.5, 1.6 + 1.25 * len(order)), 1.2 + 0.42 * rows)
     ax = fig.add_subplot(1, 1, 1)
 
     def box(first, last, row, label, dashed=False, face='white'):
@@ -90,6 +86,4 @@ def sharing_tree_image(nodes: Sequence[dict], task_names: Sequence[str], title: 
         ax.spines[side].set_visible(False)
     title = title or 'sharing tree: a box across columns runs once for those tasks; a gap is a skipped unit'
     ax.set_title(textwrap.fill(title, width=int(fig.get_figwidth() * 13)), fontsize=9, pad=18)
-    fig.tight_layout()
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+    return figure_pixels(fig, canvas)
