@@ -47,13 +47,34 @@ def test_finished_runs_are_collected_and_not_repeated(tmp_path):
     args = comparison.parse_args(['c.py', 'ckpt.pth', '--sparsities', '0.1', '--methods', 'flow',
                                   '--work-dir', str(tmp_path)])
     runs = comparison.plan(args)
-    for run, metric, sparsities in zip(runs, (-3.0, -5.0, -4.0), ([1.0, 1.0], [0.1, 0.3], [0.1, 0.05])):
+    for run, metric, sparsities in zip(runs, (-3.0, -5.0, -4.0), ([1.0, 1.0], [0.1, 0.05], [0.1, 0.3])):
         _finished(str(tmp_path), run['name'], metric, sparsities)
     for run in runs:
         comparison.execute(run, args)   # would fail: neither config nor checkpoint exists
     rows = comparison.collect(runs, args)
     assert [r['metric'] for r in rows] == [-3.0, -5.0, -4.0]
-    assert [r['sparsity'] for r in rows] == [1.0, pytest.approx(0.2), pytest.approx(0.075)]
+    assert [r['sparsity'] for r in rows] == [1.0, pytest.approx(0.075), pytest.approx(0.2)]
+    # the reference keeps every link (target 1), flow_auto has no target, flow_s0.1 has one task stuck at 0.3
+    assert [r['tasks_at_target'] for r in rows] == [2, None, 1]
+    assert [r['tasks'] for r in rows] == [2, 2, 2]
     args.metric = 'mean/accuracy'
     with pytest.raises(KeyError, match="no 'mean/accuracy'"):
         comparison.collect(runs, args)
+
+
+def test_the_table_names_the_runs_that_stopped_above_their_target(tmp_path, capsys):
+    config, checkpoint = tmp_path / 'c.py', tmp_path / 'ckpt.pth'
+    config.write_text('')
+    checkpoint.write_text('')
+    argv = [str(config), str(checkpoint), '--sparsities', '0.1', '--methods', 'flow', 'threshold',
+            '--work-dir', str(tmp_path / 'runs')]
+    runs = comparison.plan(comparison.parse_args(argv))
+    for run, sparsities in zip(runs, ([1.0, 1.0], [0.2, 0.2], [0.3, 0.1], [0.1, 0.0])):
+        _finished(str(tmp_path / 'runs'), run['name'], -1.0, sparsities)
+    comparison.main(argv)
+    out = capsys.readouterr().out
+    assert ' 1/2 ' in out and ' 2/2 ' in out
+    assert 'not every task reached its target in flow_s0.1:' in out
+    assert 'threshold_s0.1' not in out.splitlines()[-2]
+    with open(tmp_path / 'runs' / 'summary.json') as f:
+        assert [r['tasks_at_target'] for r in json.load(f)] == [2, None, 1, 2]

@@ -6,8 +6,9 @@ stopping at each target sparsity |E_s| / |E|; each is then fine-tuned from the w
 The reference is the non-reduced network (every link on, fine-tuned the same way); the table gives
 each run's achieved sparsity (mean over tasks), the metric (Δ_T by default) and its difference from the
 reference (for Δ_T in percentage points), the degradation Fig. 5 plots. The paper's own stopping rule
-(no target) is the row ``flow_auto``. Finished runs (with a ``test_metrics.json``) are not repeated, so an
-interrupted comparison continues where it stopped.
+(no target) is the row ``flow_auto``. ``at target`` counts the tasks whose sub-network reached the target:
+a task stops above it where every link left is its last path from the input to the read-out. Finished runs
+(with a ``test_metrics.json``) are not repeated, so an interrupted comparison continues where it stopped.
 
 Example (the scenes config; the checkpoint at iteration 580 is the end of its search)::
 
@@ -104,9 +105,12 @@ def collect(runs: list[dict], args) -> list[dict]:
             topology = json.load(f)
         if args.metric not in report['metrics']:
             raise KeyError(f'{run["name"]}: the test report has no {args.metric!r}; it has {sorted(report["metrics"])}')
-        sparsity = statistics.mean(t['sparsity'] for t in topology['tasks'].values())
-        rows.append(dict(run, metric=report['metrics'][args.metric], sparsity=sparsity,
-                         parameters=topology['parameters'].get('total')))
+        per_task = [t['sparsity'] for t in topology['tasks'].values()]
+        # a task above its target ran out of links to remove: each one left would cut the read-out off
+        at_target = None if run['target'] is None else sum(s <= run['target'] + 1e-9 for s in per_task)
+        rows.append(dict(run, metric=report['metrics'][args.metric], sparsity=statistics.mean(per_task),
+                         parameters=topology['parameters'].get('total'), tasks=len(per_task),
+                         tasks_at_target=at_target))
     return rows
 
 
@@ -124,12 +128,18 @@ def main(argv=None):
     out = osp.join(args.work_dir, 'summary.json')
     write_json_atomic(out, rows)
     print(f'\n{args.metric} on the test split after fine-tuning, by reduction (Fig. 5)')
-    print(f'{"run":24s} {"target":>7s} {"sparsity":>9s} {"params":>9s} {args.metric:>12s} {"vs ref.":>9s}')
+    print(f'{"run":24s} {"target":>7s} {"sparsity":>9s} {"at target":>10s} {"params":>9s} {args.metric:>12s} '
+          f'{"vs ref.":>9s}')
     for r in rows:
         target = '-' if r['target'] is None else f'{r["target"]:g}'
+        reached = '-' if r['tasks_at_target'] is None else f'{r["tasks_at_target"]}/{r["tasks"]}'
         params = f'{r["parameters"] / 1e6:.3f}M' if r['parameters'] else '-'
-        print(f'{r["name"]:24s} {target:>7s} {r["sparsity"]:9.3f} {params:>9s} {r["metric"]:12.3f} '
+        print(f'{r["name"]:24s} {target:>7s} {r["sparsity"]:9.3f} {reached:>10s} {params:>9s} {r["metric"]:12.3f} '
               f'{r["metric"] - reference:+9.3f}')
+    short = [r['name'] for r in rows if r['tasks_at_target'] is not None and r['tasks_at_target'] < r['tasks']]
+    if short:
+        print(f'not every task reached its target in {", ".join(short)}: there the reduction stopped where each '
+              f'link left was the last path from the input to the read-out')
     print(f'summary written to {out}')
 
 
