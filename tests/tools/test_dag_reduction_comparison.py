@@ -78,3 +78,39 @@ def test_the_table_names_the_runs_that_stopped_above_their_target(tmp_path, caps
     assert 'threshold_s0.1' not in out.splitlines()[-2]
     with open(tmp_path / 'runs' / 'summary.json') as f:
         assert [r['tasks_at_target'] for r in json.load(f)] == [2, None, 1, 2]
+
+
+@pytest.mark.slow
+def test_reduce_only_reports_each_runs_sub_networks_without_training(tmp_path, capsys):
+    import torch
+    from mtlreg.engine.config_loading import load_config
+    from mtlreg.engine.runner import resolve_task_config
+    from mtlreg.registry import MODELS, register_all_modules
+    register_all_modules()
+    config = os.path.join(REPO, 'configs', 'dag_network', 'dag_vgg16-m3_scenes-5task.py')
+    model = MODELS.build(resolve_task_config(load_config(config)).model)
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for logits in (model.policy.read_in_logits, model.policy.edge_logits, model.policy.read_out_logits):
+            logits.copy_(torch.randn(logits.shape, generator=generator))
+    checkpoint = tmp_path / 'iter_580.pth'
+    torch.save({'state_dict': model.state_dict()}, checkpoint)
+    work_dir = tmp_path / 'runs'
+    comparison.main([config, str(checkpoint), '--sparsities', '0.3', '--methods', 'flow', 'random', '--no-restrict',
+                     '--reduce-only', '--work-dir', str(work_dir)])
+    with open(work_dir / 'reductions.json') as f:
+        rows = {r['name']: r for r in json.load(f)}
+    assert list(rows) == ['reference', 'flow_auto', 'flow_s0.3', 'random_s0.3_seed0']
+    assert rows['reference']['sparsity'] == 1.0 and rows['reference']['tasks_at_target'] == 5
+    assert all(t['depth'] == 11 and t['width'] == 3 for t in rows['reference']['topology'].values())
+    # the same reduction the fine-tuning applies, from the loaded logits
+    masks = model.policy.derive_mask(method='random', restrict=False, target_sparsity=0.3, seed=0)
+    assert rows['random_s0.3_seed0']['topology'] == model.policy.topology(masks)
+    for name in ('flow_s0.3', 'random_s0.3_seed0'):
+        per_task = [t['sparsity'] for t in rows[name]['topology'].values()]
+        assert rows[name]['tasks_at_target'] == sum(s <= 0.3 + 1e-9 for s in per_task)
+    assert not any(p.is_dir() for p in work_dir.iterdir())      # nothing was fine-tuned
+    assert 'flow_auto' in capsys.readouterr().out
+    torch.save({'state_dict': {'backbone.w': torch.zeros(1)}}, checkpoint)
+    with pytest.raises(ValueError, match='holds no policy weights'):
+        comparison.main([config, str(checkpoint), '--reduce-only', '--work-dir', str(work_dir)])

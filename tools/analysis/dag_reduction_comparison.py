@@ -47,6 +47,9 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', default='work_dirs/dag_reduction_comparison')
     parser.add_argument('--jobs', type=int, default=1,
                         help='runs at a time (each then uses one thread: OMP_NUM_THREADS=1)')
+    parser.add_argument('--reduce-only', action='store_true',
+                        help='only reduce: print every run\'s sub-networks (sparsity, depth and width per task) '
+                             'from the checkpoint in seconds, without fine-tuning or testing')
     parser.add_argument('--cfg-options', nargs='+', default=[], help='passed to tools/train.py')
     parser.add_argument('--data-root', action='append', default=[], metavar='PREFIX=PATH',
                         help='passed to tools/train.py')
@@ -66,12 +69,17 @@ def plan(args) -> list[dict]:
     return runs
 
 
-def command(run: dict, directory: str, args) -> list[str]:
+def run_options(run: dict) -> dict:
+    """The config options that set a run's reduction on the discretize hook."""
     prefix = 'named_hooks.discretize.discretize_cfg'
-    options = [f'{prefix}.method={run["method"]}', f'{prefix}.restrict={run["restrict"]}',
-               f'{prefix}.seed={run["seed"]}']
+    options = {f'{prefix}.method': run['method'], f'{prefix}.restrict': run['restrict'], f'{prefix}.seed': run['seed']}
     if run['target'] is not None:
-        options.append(f'{prefix}.target_sparsity={run["target"]}')
+        options[f'{prefix}.target_sparsity'] = run['target']
+    return options
+
+
+def command(run: dict, directory: str, args) -> list[str]:
+    options = [f'{key}={value}' for key, value in run_options(run).items()]
     cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), args.config, '--work-dir', directory,
            '--resume', osp.abspath(args.checkpoint), '--test', '--cfg-options', *options, *args.cfg_options]
     for item in args.data_root:
@@ -105,13 +113,60 @@ def collect(runs: list[dict], args) -> list[dict]:
             topology = json.load(f)
         if args.metric not in report['metrics']:
             raise KeyError(f'{run["name"]}: the test report has no {args.metric!r}; it has {sorted(report["metrics"])}')
-        per_task = [t['sparsity'] for t in topology['tasks'].values()]
-        # a task above its target ran out of links to remove: each one left would cut the read-out off
-        at_target = None if run['target'] is None else sum(s <= run['target'] + 1e-9 for s in per_task)
-        rows.append(dict(run, metric=report['metrics'][args.metric], sparsity=statistics.mean(per_task),
-                         parameters=topology['parameters'].get('total'), tasks=len(per_task),
-                         tasks_at_target=at_target))
+        rows.append(dict(run, **sparsity_summary(run, topology['tasks']), metric=report['metrics'][args.metric],
+                         parameters=topology['parameters'].get('total')))
     return rows
+
+
+def sparsity_summary(run: dict, tasks: dict) -> dict:
+    """Mean sparsity over the tasks, and how many reached the run's target (None without one).
+
+    A task above its target ran out of links to remove: each one left was its last path to the read-out.
+    """
+    per_task = [t['sparsity'] for t in tasks.values()]
+    at_target = None if run['target'] is None else sum(s <= run['target'] + 1e-9 for s in per_task)
+    return dict(sparsity=statistics.mean(per_task), tasks=len(per_task), tasks_at_target=at_target)
+
+
+def reduce_only(runs: list[dict], args) -> list[dict]:
+    """Every run's sub-networks from the checkpoint's upper-level parameters, as its fine-tuning would start.
+
+    The config (with ``--cfg-options`` and the run's options) builds the model and the discretize hook;
+    the checkpoint's policy weights are loaded and the hook's reduction is applied, nothing is trained.
+    """
+    import torch
+    from mmengine.config import DictAction
+    from mtlreg.engine.config_loading import load_config
+    from mtlreg.engine.runner import resolve_task_config
+    from mtlreg.registry import HOOKS, MODELS, register_all_modules
+    register_all_modules()
+    options = argparse.ArgumentParser()
+    options.add_argument('--options', nargs='*', action=DictAction, default={})
+    base = options.parse_args(['--options', *args.cfg_options]).options if args.cfg_options else {}
+    checkpoint = torch.load(args.checkpoint, map_location='cpu', weights_only=False)
+    state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
+    if not isinstance(state, dict) or not any(k.startswith('policy.') for k in state):
+        raise ValueError(f'{args.checkpoint!r} holds no policy weights: expected a checkpoint of {args.config!r} '
+                         'written during or at the end of the search')
+    model, rows = None, []
+    for run in runs:
+        cfg = resolve_task_config(load_config(args.config, {**base, **run_options(run)}))
+        if model is None:
+            model = MODELS.build(cfg.model)
+            model.policy.load_state_dict({k[len('policy.'):]: v for k, v in state.items() if k.startswith('policy.')})
+        hook = HOOKS.build(cfg.named_hooks.discretize)
+        tasks = model.policy.topology(hook.masks(model.policy)[0])
+        rows.append(dict(run, **sparsity_summary(run, tasks), topology=tasks))
+    return rows
+
+
+def print_reductions(rows: list[dict]) -> None:
+    print(f'{"run":24s} {"target":>7s} {"sparsity":>9s} {"at target":>10s}  depth / width per task')
+    for r in rows:
+        target = '-' if r['target'] is None else f'{r["target"]:g}'
+        reached = '-' if r['tasks_at_target'] is None else f'{r["tasks_at_target"]}/{r["tasks"]}'
+        shapes = ' '.join(f'{t} {v["depth"]:.0f}/{v["width"]:.0f}' for t, v in r['topology'].items())
+        print(f'{r["name"]:24s} {target:>7s} {r["sparsity"]:9.3f} {reached:>10s}  {shapes}')
 
 
 def main(argv=None):
@@ -120,6 +175,13 @@ def main(argv=None):
         if not osp.isfile(path):
             raise FileNotFoundError(f'{what} file not found: {path!r}')
     runs = plan(args)
+    if args.reduce_only:
+        rows = reduce_only(runs, args)
+        out = osp.join(args.work_dir, 'reductions.json')
+        write_json_atomic(out, rows)
+        print_reductions(rows)
+        print(f'written to {out}')
+        return
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:  # threads only wait on the processes
         for future in [pool.submit(execute, run, args) for run in runs]:
             future.result()
