@@ -114,3 +114,6 @@ def test_reduce_only_reports_each_runs_sub_networks_without_training(tmp_path, c
     torch.save({'state_dict': {'backbone.w': torch.zeros(1)}}, checkpoint)
     with pytest.raises(ValueError, match='holds no policy weights'):
         comparison.main([config, str(checkpoint), '--reduce-only', '--work-dir', str(work_dir)])
+    torch.save({'state_dict': {'policy.read_in_logits': torch.zeros(2, 3)}}, checkpoint)
+    with pytest.raises(ValueError, match='does not fit'):
+        comparison.main([config, str(checkpoint), '--reduce-only', '--work-dir', str(work_dir)])

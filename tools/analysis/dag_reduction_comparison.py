@@ -134,18 +134,17 @@ def reduce_only(runs: list[dict], args) -> list[dict]:
     The config (with ``--cfg-options`` and the run's options) builds the model and the discretize hook;
     the checkpoint's policy weights are loaded and the hook's reduction is applied, nothing is trained.
     """
-    import torch
     from mmengine.config import DictAction
     from mtlreg.engine.config_loading import load_config
-    from mtlreg.engine.runner import resolve_task_config
+    from mtlreg.engine.runner import load_checkpoint_file, resolve_task_config
+    from mtlreg.engine.runner.checkpoint_loading import state_dict_of
     from mtlreg.registry import HOOKS, MODELS, register_all_modules
     register_all_modules()
     options = argparse.ArgumentParser()
     options.add_argument('--options', nargs='*', action=DictAction, default={})
     base = options.parse_args(['--options', *args.cfg_options]).options if args.cfg_options else {}
-    checkpoint = torch.load(args.checkpoint, map_location='cpu', weights_only=False)
-    state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
-    if not isinstance(state, dict) or not any(k.startswith('policy.') for k in state):
+    state = state_dict_of(load_checkpoint_file(args.checkpoint))
+    if not any(k.startswith('policy.') for k in state):
         raise ValueError(f'{args.checkpoint!r} holds no policy weights: expected a checkpoint of {args.config!r} '
                          'written during or at the end of the search')
     model, rows = None, []
@@ -153,18 +152,29 @@ def reduce_only(runs: list[dict], args) -> list[dict]:
         cfg = resolve_task_config(load_config(args.config, {**base, **run_options(run)}))
         if model is None:
             model = MODELS.build(cfg.model)
-            model.policy.load_state_dict({k[len('policy.'):]: v for k, v in state.items() if k.startswith('policy.')})
+            try:
+                model.policy.load_state_dict({k[len('policy.'):]: v for k, v in state.items()
+                                              if k.startswith('policy.')})
+            except RuntimeError as err:
+                raise ValueError(f'the policy in {args.checkpoint!r} does not fit {args.config!r} '
+                                 f'(other tasks or states?): {err}') from None
         hook = HOOKS.build(cfg.named_hooks.discretize)
         tasks = model.policy.topology(hook.masks(model.policy)[0])
         rows.append(dict(run, **sparsity_summary(run, tasks), topology=tasks))
     return rows
 
 
+def target_cells(row: dict) -> tuple[str, str]:
+    """The ``target`` and ``at target`` cells of a row of the tables."""
+    target = '-' if row['target'] is None else f'{row["target"]:g}'
+    reached = '-' if row['tasks_at_target'] is None else f'{row["tasks_at_target"]}/{row["tasks"]}'
+    return target, reached
+
+
 def print_reductions(rows: list[dict]) -> None:
     print(f'{"run":24s} {"target":>7s} {"sparsity":>9s} {"at target":>10s}  depth / width per task')
     for r in rows:
-        target = '-' if r['target'] is None else f'{r["target"]:g}'
-        reached = '-' if r['tasks_at_target'] is None else f'{r["tasks_at_target"]}/{r["tasks"]}'
+        target, reached = target_cells(r)
         shapes = ' '.join(f'{t} {v["depth"]:.0f}/{v["width"]:.0f}' for t, v in r['topology'].items())
         print(f'{r["name"]:24s} {target:>7s} {r["sparsity"]:9.3f} {reached:>10s}  {shapes}')
 
@@ -193,8 +203,7 @@ def main(argv=None):
     print(f'{"run":24s} {"target":>7s} {"sparsity":>9s} {"at target":>10s} {"params":>9s} {args.metric:>12s} '
           f'{"vs ref.":>9s}')
     for r in rows:
-        target = '-' if r['target'] is None else f'{r["target"]:g}'
-        reached = '-' if r['tasks_at_target'] is None else f'{r["tasks_at_target"]}/{r["tasks"]}'
+        target, reached = target_cells(r)
         params = f'{r["parameters"] / 1e6:.3f}M' if r['parameters'] else '-'
         print(f'{r["name"]:24s} {target:>7s} {r["sparsity"]:9.3f} {reached:>10s} {params:>9s} {r["metric"]:12.3f} '
               f'{r["metric"] - reference:+9.3f}')
