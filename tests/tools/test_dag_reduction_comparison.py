@@ -117,3 +117,30 @@ def test_reduce_only_reports_each_runs_sub_networks_without_training(tmp_path, c
     torch.save({'state_dict': {'policy.read_in_logits': torch.zeros(2, 3)}}, checkpoint)
     with pytest.raises(ValueError, match='does not fit'):
         comparison.main([config, str(checkpoint), '--reduce-only', '--work-dir', str(work_dir)])
+
+
+def test_policy_from_takes_the_policy_of_one_checkpoint_and_everything_else_of_the_other(tmp_path):
+    import torch
+    from mtlreg.engine.runner import load_checkpoint_file
+    weights = {'state_dict': {'backbone.w': torch.ones(2), 'policy.logits': torch.zeros(3)},
+               'rewind_weights': {'backbone.w': torch.full((2,), 5.0)}, 'meta': {'seed': 1}}
+    other = {'state_dict': {'backbone.w': torch.zeros(2), 'policy.logits': torch.arange(3.0)},
+             'rewind_weights': {'backbone.w': torch.zeros(2)}, 'meta': {'seed': 0}}
+    os.makedirs(tmp_path / 'a')
+    os.makedirs(tmp_path / 'b')
+    torch.save(weights, tmp_path / 'a' / 'iter_580.pth')
+    torch.save(other, tmp_path / 'b' / 'iter_580.pth')
+    path = comparison.checkpoint_with_policy_of(str(tmp_path / 'a' / 'iter_580.pth'),
+                                                str(tmp_path / 'b' / 'iter_580.pth'), str(tmp_path / 'runs'))
+    assert os.path.basename(path).startswith('iter_580_policy_of_b_')
+    merged = load_checkpoint_file(path)
+    assert torch.equal(merged['state_dict']['policy.logits'], torch.arange(3.0))
+    assert torch.equal(merged['state_dict']['backbone.w'], torch.ones(2))
+    assert torch.equal(merged['rewind_weights']['backbone.w'], torch.full((2,), 5.0)) and merged['meta'] == {'seed': 1}
+    args = comparison.parse_args(['c.py', str(tmp_path / 'a' / 'iter_580.pth'), '--policy-from', 'x.pth'])
+    assert args.policy_from == 'x.pth'
+    other['state_dict']['policy.more'] = torch.zeros(1)
+    torch.save(other, tmp_path / 'b' / 'iter_580.pth')
+    with pytest.raises(ValueError, match='differ in their parameters'):
+        comparison.checkpoint_with_policy_of(str(tmp_path / 'a' / 'iter_580.pth'), str(tmp_path / 'b' / 'iter_580.pth'),
+                                             str(tmp_path / 'other_runs'))

@@ -9,6 +9,8 @@ reference (for Δ_T in percentage points), the degradation Fig. 5 plots. The pap
 (no target) is the row ``flow_auto``. ``at target`` counts the tasks whose sub-network reached the target:
 a task stops above it where every link left is its last path from the input to the read-out. Finished runs
 (with a ``test_metrics.json``) are not repeated, so an interrupted comparison continues where it stopped.
+``--reduce-only`` prints the sub-networks of every run in seconds, without fine-tuning; ``--policy-from``
+reduces another search's upper-level parameters and fine-tunes from this checkpoint's weights.
 
 Example (the scenes config; the checkpoint at iteration 580 is the end of its search)::
 
@@ -17,6 +19,7 @@ Example (the scenes config; the checkpoint at iteration 580 is the end of its se
         work_dirs/dag_vgg16-m3_scenes-5task/iter_580.pth --sparsities 0.15 0.1 --jobs 2
 """
 import argparse
+import hashlib
 import json
 import os
 import os.path as osp
@@ -47,6 +50,9 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', default='work_dirs/dag_reduction_comparison')
     parser.add_argument('--jobs', type=int, default=1,
                         help='runs at a time (each then uses one thread: OMP_NUM_THREADS=1)')
+    parser.add_argument('--policy-from', metavar='CHECKPOINT',
+                        help='reduce the upper-level parameters of this checkpoint (another search) and fine-tune '
+                             'from the weights of the first: whether the graphs or the weights decide')
     parser.add_argument('--reduce-only', action='store_true',
                         help='only reduce: print every run\'s sub-networks (sparsity, depth and width per task) '
                              'from the checkpoint in seconds, without fine-tuning or testing')
@@ -128,6 +134,34 @@ def sparsity_summary(run: dict, tasks: dict) -> dict:
     return dict(sparsity=statistics.mean(per_task), tasks=len(per_task), tasks_at_target=at_target)
 
 
+def checkpoint_with_policy_of(checkpoint: str, policy_source: str, work_dir: str) -> str:
+    """A copy of ``checkpoint`` whose upper-level parameters (``policy.*``) are those of ``policy_source``.
+
+    Everything else (weights, the warm-up weights the fine-tuning rewinds to, optimiser, seed) stays the
+    first checkpoint's. Written once, atomically, into ``work_dir``; returns its path.
+    """
+    from mtlreg.engine.runner import load_checkpoint_file
+    from mtlreg.engine.runner.checkpoint_codec import encode
+    from mtlreg.utils.atomic_io import torch_save_atomic
+    source_path = osp.abspath(policy_source)
+    tag = hashlib.sha1(source_path.encode()).hexdigest()[:8]
+    name = f'{osp.splitext(osp.basename(checkpoint))[0]}_policy_of_{osp.basename(osp.dirname(source_path))}_{tag}'
+    path = osp.join(work_dir, name + '.pth')
+    if osp.isfile(path):
+        return path
+    merged, source = load_checkpoint_file(checkpoint), load_checkpoint_file(policy_source)
+    if 'state_dict' not in merged or 'state_dict' not in source:
+        raise ValueError(f'{checkpoint!r} and {policy_source!r} must both be training checkpoints (with a state_dict)')
+    state, policy = dict(merged['state_dict']), source['state_dict']
+    if {k for k in state if k.startswith('policy.')} != {k for k in policy if k.startswith('policy.')}:
+        raise ValueError(f'the policies of {checkpoint!r} and {policy_source!r} differ in their parameters: '
+                         'expected two checkpoints of the same config')
+    state.update({k: v for k, v in policy.items() if k.startswith('policy.')})
+    os.makedirs(work_dir, exist_ok=True)
+    torch_save_atomic(encode(dict(merged, state_dict=state)), path)
+    return path
+
+
 def reduce_only(runs: list[dict], args) -> list[dict]:
     """Every run's sub-networks from the checkpoint's upper-level parameters, as its fine-tuning would start.
 
@@ -181,9 +215,11 @@ def print_reductions(rows: list[dict]) -> None:
 
 def main(argv=None):
     args = parse_args(argv)
-    for path, what in ((args.config, 'config'), (args.checkpoint, 'checkpoint')):
-        if not osp.isfile(path):
+    for path, what in ((args.config, 'config'), (args.checkpoint, 'checkpoint'), (args.policy_from, '--policy-from')):
+        if path is not None and not osp.isfile(path):
             raise FileNotFoundError(f'{what} file not found: {path!r}')
+    if args.policy_from:
+        args.checkpoint = checkpoint_with_policy_of(args.checkpoint, args.policy_from, args.work_dir)
     runs = plan(args)
     if args.reduce_only:
         rows = reduce_only(runs, args)
