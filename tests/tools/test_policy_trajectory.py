@@ -42,6 +42,7 @@ def test_lines_give_floor_of_ten_p_per_unit_and_the_decided_count(tmp_path):
     assert lines == ['iteration 40  seg 879  depth 220  decided 4/6',
                      'iteration 60  seg 969  depth 031  decided 4/6']
     assert len(policy_trajectory.trajectory_lines(tasks, steps)) == 3
+    assert policy_trajectory.trajectory_lines(tasks, steps, every=5) == lines[-1:]   # fewer steps: the last
 
 
 def test_missing_log_or_policy_scalars_are_named(tmp_path):
@@ -52,6 +53,9 @@ def test_missing_log_or_policy_scalars_are_named(tmp_path):
         policy_trajectory.read_trajectory(str(path))
     _write(path, [{'step': 1, 'policy/seg/unit0': 0.5, 'policy/seg/unit2': 0.5}])
     with pytest.raises(MtlregError, match='line 1: .* do not number the units'):
+        policy_trajectory.read_trajectory(str(path))
+    _write(path, [_policy_row(1, [0.5], [0.5]), {'step': 2, 'policy/seg/unit0': 0.5}])
+    with pytest.raises(MtlregError, match=r"line 2: step 2 logs the policy of tasks \['seg'\], earlier"):
         policy_trajectory.read_trajectory(str(path))
     path.write_text('{"step": 1,\n')
     with pytest.raises(MtlregError, match='line 1: not a JSON object'):

@@ -31,8 +31,8 @@ def find_scalars(run: str) -> str:
     """The ``scalars.json`` of ``run``: the file itself, or the newest one below the directory."""
     if osp.isfile(run):
         return run
-    candidates = sorted(glob.glob(osp.join(run, 'vis_data', 'scalars.json')) +
-                        glob.glob(osp.join(run, '*', 'vis_data', 'scalars.json')))
+    candidates = (glob.glob(osp.join(run, 'vis_data', 'scalars.json')) +
+                  glob.glob(osp.join(run, '*', 'vis_data', 'scalars.json')))
     if not candidates:
         raise MtlregError(f'{run}: no vis_data/scalars.json in it or in its timestamped log dirs '
                           "(a run logs one with the config's LocalVisBackend)")
@@ -41,7 +41,7 @@ def find_scalars(run: str) -> str:
 
 def read_trajectory(path: str) -> tuple[list[str], list[tuple[int, list[list[float]]]]]:
     """Tasks (in logged order) and, per logged step, the task × unit probabilities."""
-    tasks, steps = [], []
+    tasks, steps = None, []
     with open(path, encoding='utf-8') as file:
         for number, line in enumerate(file, 1):
             try:
@@ -55,9 +55,10 @@ def read_trajectory(path: str) -> tuple[list[str], list[tuple[int, list[list[flo
                     grid.setdefault(match['task'], {})[int(match['unit'])] = float(value)
             if not grid:
                 continue
-            for task in grid:
-                if task not in tasks:
-                    tasks.append(task)
+            tasks = tasks or list(grid)
+            if set(grid) != set(tasks):
+                raise MtlregError(f'{path}, line {number}: step {row.get("step")} logs the policy of tasks '
+                                  f'{sorted(grid)}, earlier steps of {sorted(tasks)}')
             if any(set(units) != set(range(len(units))) for units in grid.values()):
                 raise MtlregError(f'{path}, line {number}: the policy/<task>/unit<u> scalars of step '
                                   f"{row.get('step')} do not number the units 0, 1, ...")
@@ -82,7 +83,7 @@ def decided(grid: list[list[float]]) -> tuple[int, int]:
 def trajectory_lines(tasks: list[str], steps: list, every: int = 1) -> list[str]:
     """Every ``every``-th step and always the last: the digits per task and the decided count."""
     chosen = steps[every - 1::every]
-    if chosen[-1] is not steps[-1]:
+    if not chosen or chosen[-1] is not steps[-1]:
         chosen.append(steps[-1])
     width = len(str(steps[-1][0]))
     lines = []
