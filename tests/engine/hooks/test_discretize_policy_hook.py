@@ -56,3 +56,24 @@ def test_sampled_discretisation_is_the_seeded_draw_from_the_best_policy(tmp_path
         assert torch.equal(mask, torch.bernoulli(alpha, generator=torch.Generator().manual_seed(7 + i)).bool())
         if i == 1:
             assert torch.equal(mask, runner.model.policy.fixed_mask)
+
+
+@pytest.mark.parametrize('select', [True, False])
+def test_resuming_at_the_end_of_the_search_retrains_the_selected_or_the_final_policy(staged_run, tmp_path, select):
+    _, _, work_dir = staged_run
+    checkpoint = torch.load(work_dir / 'iter_6.pth', map_location='cpu', weights_only=False)  # search ends at 6
+    final = checkpoint['state_dict']['policy.logits']
+    planted = torch.zeros_like(final)
+    planted[..., 0] = torch.linspace(-3, 3, final[..., 0].numel()).reshape(final.shape[:-1])  # half execute
+    checkpoint['state_dict']['policy.logits'] = planted
+    best = checkpoint['best_policy']['state']['logits']
+    assert not torch.equal(best.softmax(-1)[..., 0] >= 0.5, planted.softmax(-1)[..., 0] >= 0.5)
+    torch.save(checkpoint, tmp_path / 'search_end.pth')
+    cfg = tiny_staged_cfg(tmp_path / 'run')
+    cfg.resume, cfg.load_from = True, str(tmp_path / 'search_end.pth')
+    if not select:
+        cfg.named_hooks.best_policy = None  # as --cfg-options named_hooks.best_policy=None
+    runner, _ = _runner(cfg)
+    runner.train()
+    kept = best if select else planted
+    assert torch.equal(runner.model.policy.fixed_mask, kept.softmax(-1)[..., 0] >= 0.5)
