@@ -1,4 +1,5 @@
-"""The discrete policy when re-training begins: the best validation by argmax or seeded samples, saved and fixed."""
+"""The discrete policy when re-training begins: by argmax or seeded samples from the best validation's
+policy (the final one with the selection off), saved and fixed."""
 import json
 
 import pytest
