@@ -1,6 +1,4 @@
 """The inference benchmark's variants compute the same predictions (official-style supernet vs compact)."""
-import importlib.util
-import os
 
 import torch
 
@@ -11,12 +9,9 @@ from tests.models.compact.test_modular import MASKS as MODULAR_MASKS
 from tests.models.compact.test_modular import _model as modular_model
 from tests.models.compact.test_sequential import MASKS as SEQUENTIAL_MASKS
 from tests.models.compact.test_sequential import _model as sequential_model
+from tests.tools.tool_module import load_tool
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_spec = importlib.util.spec_from_file_location(
-    'benchmark_inference', os.path.join(REPO, 'tools', 'analysis', 'benchmark_inference.py'))
-benchmark = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(benchmark)
+benchmark = load_tool('analysis/benchmark_inference.py')
 
 
 def test_every_variant_of_the_policy_gives_the_compact_models_predictions():

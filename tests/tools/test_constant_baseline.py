@@ -1,15 +1,11 @@
 """The chance row: the best constant per task, fitted by hand-checkable rules."""
-import importlib.util
-import os
 
 import pytest
 import torch
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_spec = importlib.util.spec_from_file_location(
-    'constant_baseline', os.path.join(REPO, 'tools', 'analysis', 'constant_baseline.py'))
-constant_baseline = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(constant_baseline)
+from tests.tools.tool_module import load_tool
+
+constant_baseline = load_tool('analysis/constant_baseline.py')
 
 KINDS = {'seg': 'segmentation', 'depth': 'depth', 'normal': 'normal', 'edge': 'dense', 'label': 'class',
          'value': 'value'}

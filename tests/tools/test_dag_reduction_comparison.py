@@ -1,15 +1,12 @@
 """The reduction comparison's plan, commands and table; finished runs are not repeated."""
-import importlib.util
 import json
 import os
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_spec = importlib.util.spec_from_file_location(
-    'dag_reduction_comparison', os.path.join(REPO, 'tools', 'analysis', 'dag_reduction_comparison.py'))
-comparison = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(comparison)
+from tests.tools.tool_module import REPO, load_tool
+
+comparison = load_tool('analysis/dag_reduction_comparison.py')
 
 
 def _finished(work_dir, name, metric, sparsities):

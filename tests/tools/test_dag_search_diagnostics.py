@@ -1,15 +1,12 @@
 """The DAG search diagnostics: a few search iterations, their gradients per state and the reduced depths."""
-import importlib.util
 import json
 import os
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_spec = importlib.util.spec_from_file_location(
-    'dag_search_diagnostics', os.path.join(REPO, 'tools', 'analysis', 'dag_search_diagnostics.py'))
-diagnostics = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(diagnostics)
+from tests.tools.tool_module import REPO, load_tool
+
+diagnostics = load_tool('analysis/dag_search_diagnostics.py')
 
 
 @pytest.mark.slow

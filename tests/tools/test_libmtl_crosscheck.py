@@ -1,15 +1,11 @@
 """The LibMTL cross-check's problem gives every task the gradients and losses it prescribes, and mtlreg's side runs
 without LibMTL (which lives in a throw-away environment the tests do not have)."""
-import importlib.util
-import os
 
 import torch
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_spec = importlib.util.spec_from_file_location('libmtl_crosscheck',
-                                               os.path.join(REPO, 'tools', 'analysis', 'libmtl_crosscheck.py'))
-crosscheck = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(crosscheck)
+from tests.tools.tool_module import load_tool
+
+crosscheck = load_tool('analysis/libmtl_crosscheck.py')
 
 
 def test_the_problem_has_the_cases_it_names():

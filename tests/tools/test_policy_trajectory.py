@@ -1,17 +1,12 @@
 """The policy trajectory read back from a run's logged scalars."""
-import importlib.util
 import json
-import os
 
 import pytest
 
 from mtlreg.utils.errors import MtlregError
+from tests.tools.tool_module import load_tool
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_spec = importlib.util.spec_from_file_location(
-    'policy_trajectory', os.path.join(REPO, 'tools', 'analysis', 'policy_trajectory.py'))
-policy_trajectory = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(policy_trajectory)
+policy_trajectory = load_tool('analysis/policy_trajectory.py')
 
 
 def _write(path, rows):

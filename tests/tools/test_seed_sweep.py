@@ -1,15 +1,13 @@
 """The seed sweep's summary: metric over seeds, active share, expected groups; finished runs are kept."""
 import argparse
-import importlib.util
 import json
 import os
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_spec = importlib.util.spec_from_file_location('seed_sweep', os.path.join(REPO, 'tools', 'analysis', 'seed_sweep.py'))
-seed_sweep = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(seed_sweep)
+from tests.tools.tool_module import load_tool
+
+seed_sweep = load_tool('analysis/seed_sweep.py')
 
 
 def _run(work_dir, seed, metric, mask, groups):

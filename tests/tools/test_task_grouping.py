@@ -1,14 +1,12 @@
 """tools/task_grouping.py end to end: real candidate trainings (tiny), selection, report, cache reuse."""
-import importlib.util
 import json
 import os
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_spec = importlib.util.spec_from_file_location('task_grouping', os.path.join(REPO, 'tools', 'task_grouping.py'))
-task_grouping = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(task_grouping)
+from tests.tools.tool_module import REPO, load_tool
+
+task_grouping = load_tool('task_grouping.py')
 
 CONFIG = os.path.join(REPO, 'configs', 'task_grouping', 'shared_bottom_resnet18_scenes-5task.py')
 TINY = ['train_cfg.max_iters=2', 'train_dataloader.batch_size=2', 'train_dataloader.dataset.indices=8',

@@ -1,16 +1,13 @@
 """The side-by-side training-speed benchmark times every config; a staged one steps the optimiser wrapper it is told."""
-import importlib.util
 import os
 
 import pytest
 import torch
 
 from tests.engine.tiny import tiny_cfg, tiny_staged_cfg
+from tests.tools.tool_module import REPO, load_tool
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_spec = importlib.util.spec_from_file_location('train_speed', os.path.join(REPO, 'tools', 'analysis', 'train_speed.py'))
-train_speed = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(train_speed)
+train_speed = load_tool('analysis/train_speed.py')
 
 
 @pytest.mark.slow

@@ -99,17 +99,14 @@ def test_backbones_without_a_compact_description_are_named():
 
 
 def test_export_tool_writes_the_compact_model_the_export_and_the_report(tmp_path):
-    import importlib.util
     import json
     import os
 
     from mmengine.config import Config
 
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-    spec = importlib.util.spec_from_file_location('export_tool', os.path.join(repo, 'tools', 'export.py'))
-    export_tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(export_tool)
-    config = os.path.join(repo, 'configs', 'adashare', 'adashare_resnet18_scenes-5task.py')
+    from tests.tools.tool_module import REPO, load_tool
+    export_tool = load_tool('export.py')
+    config = os.path.join(REPO, 'configs', 'adashare', 'adashare_resnet18_scenes-5task.py')
     cfg = Config.fromfile(config)
     cfg.model.backbone.width_multiplier = 0.125
     mask = torch.tensor([[1] * 8, [1, 1, 0, 0, 1, 1, 1, 1], [1] * 8, [1] * 7 + [0], [1] * 7 + [0]], dtype=torch.bool)
