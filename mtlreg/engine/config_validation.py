@@ -15,6 +15,7 @@ from mmengine.runner import Runner
 
 from mtlreg.registry import OPTIMIZERS
 from mtlreg.utils.errors import ConfigError
+from .stage_schedules import resolve_stage_schedules
 
 #: top-level keys mtlreg reads, beside the arguments of MMEngine's Runner
 MTLREG_KEYS = {
@@ -168,15 +169,18 @@ def _optimizer_configs(wrapper: Mapping, where: str) -> Iterator[tuple[str, Mapp
 def check_values(cfg: Mapping) -> None:
     """Types and ranges of the core keys."""
     train_cfg = cfg.get('train_cfg')
+    stages = None
     if isinstance(train_cfg, Mapping) and 'stages' in train_cfg:
         from .staged_train_loop import parse_stages
-        parse_stages(train_cfg['stages'])
+        stages = parse_stages(train_cfg['stages'])
     elif isinstance(train_cfg, Mapping):
         for key in ('max_iters', 'max_epochs'):
             if key in train_cfg:
                 _positive_int(train_cfg[key], f'train_cfg.{key}')
         if train_cfg.get('val_interval') is not None:
             _positive_int(train_cfg['val_interval'], 'train_cfg.val_interval')
+    if cfg.get('param_scheduler') is not None:
+        resolve_stage_schedules(cfg['param_scheduler'], stages)
     for key, loader in dataloader_configs(cfg):
         if 'batch_size' in loader:
             _positive_int(loader['batch_size'], f'{key}.batch_size')

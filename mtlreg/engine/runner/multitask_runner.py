@@ -11,11 +11,12 @@ from mmengine.config import Config
 from mmengine.dist import is_main_process
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
-from mmengine.runner import Runner
+from mmengine.runner import BaseLoop, Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from mtlreg.engine.dist import default_model_wrapper_cfg
 from mtlreg.engine.quiet_console import QuietConsoleFilter
+from mtlreg.engine.stage_schedules import resolve_stage_schedules
 from mtlreg.engine.nonfinite import model_nonfinite_tensors, nonfinite_tensors
 from mtlreg.registry import RUNNERS
 from mtlreg.utils.atomic_io import atomic_path
@@ -187,6 +188,14 @@ class MultiTaskRunner(Runner):
         if isinstance(cfg, Config):  # the runner's copies keep the class: the text is formatted once
             object.__setattr__(cfg, '__class__', _CachedTextConfig)
         return super().from_cfg(cfg)
+
+    def build_param_scheduler(self, scheduler):
+        """MMEngine's schedulers; an entry with ``stage=`` counts ``begin``/``end`` from that stage's start.
+
+        See :mod:`mtlreg.engine.stage_schedules`; the train loop is built before the schedulers.
+        """
+        stages = getattr(self._train_loop, 'stages', None) if isinstance(self._train_loop, BaseLoop) else None
+        return super().build_param_scheduler(resolve_stage_schedules(scheduler, stages))
 
     # ------------------------------------------------------------- saving
     def save_checkpoint(self, out_dir: str, filename: str, *args, **kwargs) -> None:
