@@ -9,10 +9,5 @@ _base_ = ['./adashare_resnet18_scenes-5task.py']
 _search_iters = 2000
 _retrain_start = 100 + _search_iters
 train_cfg = dict(stages=dict(search=dict(iters=_search_iters, val_interval=200)))
-param_scheduler = dict(
-    _delete_=True, warmup=[], weights=[], arch=[],
-    retrain=[dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=_retrain_start, end=_retrain_start + 100),
-             dict(type='CosineAnnealingLR', by_epoch=False, begin=_retrain_start + 100,
-                  end=_retrain_start + 1000, eta_min=1e-5)])
 named_hooks = dict(temperature=dict(decay=0.965))
 default_hooks = dict(checkpoint=dict(interval=_retrain_start))

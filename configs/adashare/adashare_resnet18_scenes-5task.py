@@ -18,7 +18,6 @@ model = dict(policy=dict(_delete_=True, type='AdaSharePolicy', init='equal', sam
 
 # Stage lengths: 100 warm-up, 240 search (12 policy epochs of 10 + 10 iterations), and 1000 re-training
 # iterations: the baselines' schedule, so that AdaShare, shared-bottom and single-task compare directly.
-_retrain_start = 340
 _retrain_iters = 1000
 _search_loader = dict(batch_size=16, num_workers=0, sampler=dict(type='InfiniteSampler', shuffle=True),
                       collate_fn=dict(type='default_collate'))
@@ -40,12 +39,12 @@ optim_wrapper = dict(
     weights=dict(optimizer=dict(lr=0.01)),
     retrain=dict(optimizer=dict(lr=2e-3, betas=(0.9, 0.999))),
 )
-# The baselines' schedule (linear warm-up, cosine decay), shifted to the re-training stage.
+# The baselines' schedule (linear warm-up, cosine decay) in the re-training stage; `stage=` counts begin and
+# end from the stage's first iteration (the end defaults to the stage's), so other search lengths keep it.
 param_scheduler = dict(
     _delete_=True, warmup=[], weights=[], arch=[],
-    retrain=[dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=_retrain_start, end=_retrain_start + 100),
-             dict(type='CosineAnnealingLR', by_epoch=False, begin=_retrain_start + 100,
-                  end=_retrain_start + _retrain_iters, eta_min=1e-5)])
+    retrain=[dict(type='LinearLR', start_factor=0.1, stage='retrain', end=100),
+             dict(type='CosineAnnealingLR', stage='retrain', begin=100, eta_min=1e-5)])
 # The search has 12 policy epochs instead of hundreds: τ falls by 0.75 per epoch (5 → 0.16), as the
 # paper's 0.965 per epoch does over its longer search, so that the Gumbel samples end close to 0/1.
 # The execute probabilities themselves end between 0.2 and 0.8, not near 0/1 as after the paper's

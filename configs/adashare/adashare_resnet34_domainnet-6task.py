@@ -33,9 +33,8 @@ optim_wrapper = dict(
     weights=dict(optimizer=_adam, lr_mult=dict(backbone=0.01), accumulative_counts=_rounds),
     arch=dict(optimizer=dict(_delete_=True, type='Adam', lr=0.01, weight_decay=5e-4), accumulative_counts=_rounds),
     retrain=dict(optimizer=_adam, lr_mult=dict(backbone=0.01), accumulative_counts=_rounds))
-_decay = dict(type='StepLR', step_size=2000 * _rounds, gamma=0.3, by_epoch=False)
-param_scheduler = dict(warmup=[dict(_decay, begin=0, end=4000 * _rounds)],
-                       weights=[dict(_decay, begin=4000 * _rounds, end=20000 * _rounds)],
-                       retrain=[dict(_decay, begin=20000 * _rounds, end=40000 * _rounds)])
+_decay = dict(type='StepLR', step_size=2000 * _rounds, gamma=0.3)
+param_scheduler = dict(warmup=[dict(_decay, stage='warmup')], weights=[dict(_decay, stage='search')],
+                       retrain=[dict(_decay, stage='retrain')])
 named_hooks = dict(best_policy=dict(metric='mean/accuracy'))
 default_hooks = dict(checkpoint=dict(interval=2000 * _rounds), logger=dict(interval=100 * _rounds))

@@ -10,10 +10,5 @@ test_evaluator = val_evaluator
 
 _retrain_start = 580
 train_cfg = dict(stages=dict(search=dict(iters=480)))
-param_scheduler = dict(
-    _delete_=True, warmup=[], weights=[], arch=[],
-    retrain=[dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=_retrain_start, end=_retrain_start + 100),
-             dict(type='CosineAnnealingLR', by_epoch=False, begin=_retrain_start + 100,
-                  end=_retrain_start + 1000, eta_min=1e-5)])
 named_hooks = dict(temperature=dict(decay=0.866))
 default_hooks = dict(checkpoint=dict(interval=_retrain_start))

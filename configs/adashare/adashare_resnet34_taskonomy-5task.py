@@ -27,9 +27,9 @@ optim_wrapper = dict(warmup=dict(optimizer=dict(lr=1e-4)), weights=dict(optimize
 # Learning rates fall to 0.3× every 12000 iterations of a stage.
 param_scheduler = dict(
     _delete_=True, arch=[],
-    warmup=[dict(type='StepLR', step_size=12000, gamma=0.3, by_epoch=False, begin=0, end=20000)],
-    weights=[dict(type='StepLR', step_size=12000, gamma=0.3, by_epoch=False, begin=20000, end=100000)],
-    retrain=[dict(type='StepLR', step_size=12000, gamma=0.3, by_epoch=False, begin=100000, end=130000)])
+    warmup=[dict(type='StepLR', step_size=12000, gamma=0.3, stage='warmup')],
+    weights=[dict(type='StepLR', step_size=12000, gamma=0.3, stage='search')],
+    retrain=[dict(type='StepLR', step_size=12000, gamma=0.3, stage='retrain')])
 # Without single-task references for these label encodings, the policy is chosen by segmentation mIoU;
 # add single_task_reference from your single-task runs (and metric='delta/mean') to choose by Δ_T.
 named_hooks = dict(best_policy=dict(metric='seg/mIoU'))

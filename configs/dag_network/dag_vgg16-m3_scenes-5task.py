@@ -17,18 +17,15 @@ model = dict(backbone=dict(flow_constant=3, width_multiplier=0.125, state_normal
 val_evaluator = dict(single_task_reference={{_base_._single_task_reference}})
 test_evaluator = val_evaluator
 
-_finetune_start = 580
 _finetune_iters = 1000
 train_cfg = dict(stages=dict(warmup=dict(iters=100), search=dict(iters=480, val_interval=240),
                              finetune=dict(iters=_finetune_iters, val_interval=_finetune_iters)))
 optim_wrapper = dict(warmup=dict(optimizer=dict(lr=2e-3)),
                      search=dict(optimizer=dict(lr=2e-3), arch_overrides=dict(lr=0.01)),
                      finetune=dict(optimizer=dict(lr=2e-3)))
-# The baselines' schedule (linear warm-up, cosine decay), shifted to the fine-tuning stage.
+# The baselines' schedule (linear warm-up, cosine decay) in the fine-tuning stage (begin/end count from its start).
 param_scheduler = dict(
-    finetune=[dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=_finetune_start,
-                   end=_finetune_start + 100),
-              dict(type='CosineAnnealingLR', by_epoch=False, begin=_finetune_start + 100,
-                   end=_finetune_start + _finetune_iters, eta_min=1e-5)])
+    finetune=[dict(type='LinearLR', start_factor=0.1, stage='finetune', end=100),
+              dict(type='CosineAnnealingLR', stage='finetune', begin=100, eta_min=1e-5)])
 # a checkpoint at the end of the search (tools/analysis/dag_reduction_comparison.py starts from it)
 default_hooks = dict(checkpoint=dict(interval=580), logger=dict(interval=20))

@@ -39,12 +39,11 @@ optim_wrapper = dict(
     search=dict(params='all', optimizer=dict(type='Adam', lr=2e-3), arch_overrides=dict(lr=0.01, weight_decay=0.0)),
     retrain=dict(optimizer=dict(type='Adam', lr=2e-3)),
 )
-# The baselines' schedule (linear warm-up, cosine decay), shifted to the re-training stage.
+# The baselines' schedule (linear warm-up, cosine decay) in the re-training stage (begin/end count from its start).
 param_scheduler = dict(
     search=[],
-    retrain=[dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=_search_iters, end=_search_iters + 100),
-             dict(type='CosineAnnealingLR', by_epoch=False, begin=_search_iters + 100,
-                  end=_search_iters + _retrain_iters, eta_min=1e-5)])
+    retrain=[dict(type='LinearLR', start_factor=0.1, stage='retrain', end=100),
+             dict(type='CosineAnnealingLR', stage='retrain', begin=100, eta_min=1e-5)])
 named_hooks = dict(
     policy_mode=dict(type='PolicyModeHook', modes=dict(search='search')),
     # τ from the policy's 5.0, × 0.85 every 20 iterations: 0.51 in the last 20

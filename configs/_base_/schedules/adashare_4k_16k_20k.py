@@ -7,7 +7,7 @@ train_cfg = dict(stages=dict(warmup=dict(iters=4000), search=dict(iters=16000),
                              retrain=dict(iters=20000, val_interval=2000)))
 param_scheduler = dict(
     _delete_=True, arch=[],
-    warmup=[dict(type='StepLR', step_size=4000, gamma=0.5, by_epoch=False, begin=0, end=4000)],
-    weights=[dict(type='StepLR', step_size=4000, gamma=0.5, by_epoch=False, begin=4000, end=20000)],
-    retrain=[dict(type='StepLR', step_size=4000, gamma=0.5, by_epoch=False, begin=20000, end=40000)])
+    warmup=[dict(type='StepLR', step_size=4000, gamma=0.5, stage='warmup')],
+    weights=[dict(type='StepLR', step_size=4000, gamma=0.5, stage='search')],
+    retrain=[dict(type='StepLR', step_size=4000, gamma=0.5, stage='retrain')])
 named_hooks = dict(curriculum=dict(speed=3))
