@@ -11,7 +11,9 @@ start before MMEngine builds the scheduler::
         dict(type='LinearLR', start_factor=0.1, stage='retrain', end=100),
         dict(type='CosineAnnealingLR', stage='retrain', begin=100, eta_min=1e-5)])
 
-Such a schedule counts iterations (``by_epoch=False``, the default for it) and lies within its stage.
+Such a schedule counts iterations (``by_epoch=False``, the default for it). When a stage is shortened (a
+quick run) an entry that would begin after the stage's end is left out, and one that would end after it
+keeps its length, as the same schedule in global iterations would.
 """
 from __future__ import annotations
 
@@ -43,19 +45,29 @@ def _resolve_entry(entry, where: str, starts: Mapping[str, tuple[int, int]] | No
         raise ConfigError('counts epochs, but a stage counts iterations', where=f'{where}.by_epoch',
                           expected='by_epoch=False (the default with stage=...)', doc=DOC)
     entry['by_epoch'] = False
-    begin, end = entry.get('begin', 0), entry.get('end', length)
-    if not (_is_int(begin) and _is_int(end) and 0 <= begin < end <= length):
-        raise ConfigError(f'begin={begin!r}, end={end!r} do not lie in stage {name!r} ({length} iterations)',
-                          where=where, expected=f'integers 0 <= begin < end <= {length}, counted from the stage\'s '
-                                                'first iteration', doc=DOC)
+    begin = entry.get('begin', 0)
+    if not (_is_int(begin) and begin >= 0):
+        raise ConfigError(f'begin={begin!r} is not an iteration of stage {name!r}', where=f'{where}.begin',
+                          expected="an integer >= 0, counted from the stage's first iteration", doc=DOC)
+    if begin >= length:
+        return None  # a shortened stage (a quick run) ends before this scheduler would start
+    end = entry.get('end', length)
+    if not (_is_int(end) and end > begin):
+        raise ConfigError(f'end={end!r} does not follow begin={begin}', where=f'{where}.end',
+                          expected=f"an integer > {begin}, counted from the stage's first iteration "
+                                   f"(default: the stage's length, {length})", doc=DOC)
     entry['begin'], entry['end'] = start + begin, start + end
     return entry
 
 
 def _resolve_list(entries, where: str, starts):
     if isinstance(entries, Sequence) and not isinstance(entries, (str, bytes)):
-        return [_resolve_entry(e, f'{where}[{i}]', starts) for i, e in enumerate(entries)]
-    return _resolve_entry(entries, where, starts)
+        resolved = [_resolve_entry(e, f'{where}[{i}]', starts) for i, e in enumerate(entries)]
+        return [entry for entry in resolved if entry is not None]
+    if not isinstance(entries, Mapping) or 'stage' not in entries:
+        return entries
+    entry = _resolve_entry(entries, where, starts)
+    return [] if entry is None else entry
 
 
 def stage_bounds(stages) -> dict[str, tuple[int, int]]:
@@ -80,7 +92,7 @@ def resolve_stage_schedules(param_scheduler, stages=None, where: str = 'param_sc
         where: the config key, for error messages.
 
     Raises:
-        ConfigError: an unknown stage, ``by_epoch=True``, or ``begin``/``end`` outside the stage.
+        ConfigError: an unknown stage, ``by_epoch=True``, a negative ``begin`` or an ``end`` not after it.
     """
     starts = None if stages is None else stage_bounds(stages)
     if isinstance(param_scheduler, Mapping) and 'type' not in param_scheduler:

@@ -53,13 +53,14 @@ def test_entries_without_a_stage_and_single_entries_and_lists_pass_through():
     (dict(type='StepLR', stage='retrain'), None, ['has no stages', "train_cfg.type='StagedTrainLoop'"]),
     (dict(type='StepLR', stage='retrain', by_epoch=True), STAGES,
      ['param_scheduler.retrain[0].by_epoch: counts epochs']),
-    (dict(type='StepLR', stage='search', end=241), STAGES,
-     ["begin=0, end=241 do not lie in stage 'search' (240 iterations)", '0 <= begin < end <= 240']),
-    (dict(type='StepLR', stage='search', begin=240), STAGES, ['begin=240, end=240']),
-    (dict(type='StepLR', stage='search', begin=-1), STAGES, ['begin=-1']),
+    (dict(type='StepLR', stage='search', begin=5, end=5), STAGES,
+     ['param_scheduler.retrain[0].end: end=5 does not follow begin=5', 'an integer > 5']),
+    (dict(type='StepLR', stage='search', begin=-1), STAGES,
+     ['param_scheduler.retrain[0].begin: begin=-1 is not an iteration', 'an integer >= 0']),
     (dict(type='StepLR', stage='search', begin=1.5), STAGES, ['begin=1.5']),
+    (dict(type='StepLR', stage='search', end='100'), STAGES, ["end='100'", "(default: the stage's length, 240)"]),
 ])
-def test_stage_entries_outside_their_stage_are_refused_with_the_key(entry, stages, fragments):
+def test_bad_stage_entries_are_refused_with_the_key(entry, stages, fragments):
     with pytest.raises(ConfigError) as info:
         resolve_stage_schedules(dict(retrain=[entry]), stages)
     text = '\n'.join(info.value.lines())
@@ -67,12 +68,25 @@ def test_stage_entries_outside_their_stage_are_refused_with_the_key(entry, stage
         assert fragment in text, text
 
 
-def test_validation_refuses_a_stage_schedule_before_anything_is_built():
+def test_validation_refuses_a_bad_stage_schedule_before_anything_is_built():
     cfg = Config.fromfile('configs/adashare/adashare_resnet18_scenes-5task.py')
-    cfg.merge_from_dict({'train_cfg.stages.retrain.iters': 50})  # the schedule's warm-up (100) no longer fits
-    with pytest.raises(ConfigError, match=r"param_scheduler.retrain\[0\]: begin=0, end=100 do not lie in stage "
-                                          r"'retrain' \(50 iterations\)"):
+    cfg.merge_from_dict({'param_scheduler.retrain': [dict(type='LinearLR', stage='retrain', begin=-5)]})
+    with pytest.raises(ConfigError, match=r"param_scheduler.retrain\[0\].begin: begin=-5"):
         validate_config(cfg)
+
+
+def test_a_shortened_stage_keeps_what_starts_in_it_and_leaves_out_what_would_start_after_it():
+    """A quick run (2 re-training iterations): the warm-up keeps its length, the cosine never starts."""
+    cfg = Config.fromfile('configs/adashare/adashare_resnet18_scenes-5task.py')
+    cfg.merge_from_dict({'train_cfg.stages.retrain.iters': 2})
+    validate_config(cfg)
+    scheduler = resolve_stage_schedules(cfg.param_scheduler.to_dict(), parse_stages(cfg.train_cfg.stages))
+    assert [(e['type'], e['begin'], e['end']) for e in scheduler['retrain']] == [('LinearLR', 340, 440)]
+    single = dict(type='StepLR', step_size=1, stage='search', begin=240)
+    assert resolve_stage_schedules(single, STAGES) == []
+    assert resolve_stage_schedules([single], STAGES) == []
+    assert resolve_stage_schedules(dict(type='StepLR', step_size=1, stage='search', end=241), STAGES) == \
+        dict(type='StepLR', step_size=1, by_epoch=False, begin=100, end=341)
 
 
 def test_a_longer_search_moves_the_retraining_schedule_with_its_stage():
