@@ -1,7 +1,7 @@
 # The DAG network on scenes with a search four times as long: 1920 search iterations instead of 480 (the
 # paper searches 15000). The warm-up, the fine-tuning and its schedule, which counts from the fine-tuning
-# stage, are those of the short config. The longer search widens the dense tasks' sub-networks to W = 2
-# and brings the flow-based reduction at S ≈ 0.3 closer to the non-reduced network
+# stage, are those of the short config. The longer search widens the dense tasks' sub-networks to W = 2-3,
+# and Alg. 1's reduced networks end level with the non-reduced one on average over three seeds
 # (docs/methods/dag_network.md, 'A four times longer search').
 _base_ = ['./dag_vgg16-m3_scenes-5task.py']
 
